@@ -1,0 +1,120 @@
+"""The connector interface the pipeline depends on, and the values it exchanges.
+
+A connector reads the portfolio as frames in the shape of ``mkp_core.frames``
+and writes field updates back. It never scores; the scoring model never talks
+to a CRM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol, runtime_checkable
+
+import polars as pl
+
+from mkp_core import ISSUE_SCHEMA, RecordKind
+
+__all__ = [
+    "ApiUsage",
+    "CrmConnector",
+    "Extract",
+    "FieldProblem",
+    "WriteFailure",
+    "WriteResult",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Extract:
+    """Records read from the CRM plus the input problems met while reading.
+
+    ``issues`` follows ``mkp_core.ISSUE_SCHEMA``: a record whose field could
+    not be parsed keeps its row with that value null, and gets an issue row.
+    """
+
+    frame: pl.DataFrame
+    issues: pl.DataFrame = dataclasses.field(
+        default_factory=lambda: pl.DataFrame(schema=ISSUE_SCHEMA)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteFailure:
+    """One record the CRM refused, with the CRM's own error code."""
+
+    record_id: str
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class WriteResult:
+    """What happened to a batch of updates: counts plus every failure."""
+
+    attempted: int = 0
+    written: int = 0
+    failures: list[WriteFailure] = dataclasses.field(default_factory=list)
+    write_calls: int = 0
+
+    def merge(self, other: WriteResult) -> None:
+        """Add another batch's outcome to this one."""
+        self.attempted += other.attempted
+        self.written += other.written
+        self.failures.extend(other.failures)
+        self.write_calls += other.write_calls
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldProblem:
+    """A target field that is missing or not writable for the integration user."""
+
+    kind: RecordKind
+    field: str
+    problem: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiUsage:
+    """API calls this connector made, and the org's daily usage when known."""
+
+    calls: int
+    calls_by_operation: dict[str, int]
+    org_used: int | None = None
+    org_limit: int | None = None
+
+
+@runtime_checkable
+class CrmConnector(Protocol):
+    """What the pipeline needs from a CRM.
+
+    Updates are frames with ``record_id``, the ``mkp_core.OUTPUT_FIELDS``
+    columns and ``changed`` (a list of the output fields to send for that
+    record); a connector sends only those fields. ``progress`` callbacks, when
+    given, receive the number of records just written.
+    """
+
+    name: str
+
+    def read_accounts(self) -> Extract: ...
+
+    def read_opportunities(self) -> Extract: ...
+
+    def read_leads(self) -> Extract: ...
+
+    def read_currency_rates(self) -> Extract: ...
+
+    def write_updates(
+        self,
+        kind: RecordKind,
+        updates: pl.DataFrame,
+        progress: ProgressCallback | None = None,
+    ) -> WriteResult: ...
+
+    def check_fields(self) -> list[FieldProblem]: ...
+
+    def api_usage(self) -> ApiUsage: ...
+
+
+class ProgressCallback(Protocol):
+    def __call__(self, records_done: int) -> None: ...

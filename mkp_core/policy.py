@@ -1,0 +1,169 @@
+"""The scoring policy: every threshold, window and text the model uses.
+
+A policy is plain data, loaded from TOML (``Policy.from_toml``) or built in
+code, and validated once with messages that name the offending key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mkp_core.frames import PotentialMethod
+
+__all__ = [
+    "FirmographicPolicy",
+    "LevelCutoffs",
+    "Locale",
+    "Policy",
+    "PolicyError",
+    "SegmentText",
+    "SignalPolicy",
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class PolicyError(ValueError):
+    """A policy file or value that cannot be used; the message names the key."""
+
+
+class Locale(enum.StrEnum):
+    EN = "en"
+    RU = "ru"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LevelCutoffs(_Strict):
+    """Where Low ends and High begins on the potential axis.
+
+    ``mode = "quantile"``: the top ``1 - high_quantile`` of the portfolio by
+    potential is High, the next slice down to ``medium_quantile`` is Medium.
+    ``mode = "amount"``: fixed amounts in the corporate currency.
+    """
+
+    mode: Literal["quantile", "amount"] = "quantile"
+    high_quantile: Share = 0.80
+    medium_quantile: Share = 0.50
+    high_amount: float | None = Field(default=None, gt=0)
+    medium_amount: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.mode == "quantile" and self.medium_quantile >= self.high_quantile:
+            raise ValueError("medium_quantile must be below high_quantile")
+        if self.mode == "amount":
+            if self.high_amount is None or self.medium_amount is None:
+                raise ValueError('mode "amount" needs high_amount and medium_amount')
+            if self.medium_amount >= self.high_amount:
+                raise ValueError("medium_amount must be below high_amount")
+        return self
+
+
+class FirmographicPolicy(_Strict):
+    """Potential from size alone, for customers with too little history.
+
+    The share of a customer's annual revenue it would spend with us, per
+    industry (keys compared case-insensitively), else ``default_revenue_ratio``;
+    when annual revenue is unknown, ``per_employee_amount`` × head count.
+    """
+
+    default_revenue_ratio: float = Field(default=0.001, ge=0)
+    revenue_ratio_by_industry: dict[str, float] = Field(default_factory=dict)
+    per_employee_amount: float = Field(default=100.0, ge=0)
+
+
+class SignalPolicy(_Strict):
+    """Thresholds that sharpen a segment's next action."""
+
+    stale_win_days: int = Field(default=180, gt=0)
+    large_gap_ratio: float = Field(default=0.5, gt=0, le=1)
+
+
+class SegmentText(_Strict):
+    """Override of one segment's texts in one locale; unset keys keep defaults."""
+
+    name: str | None = Field(default=None, max_length=80)
+    strategy: str | None = None
+    next_action: str | None = Field(default=None, max_length=255)
+
+
+class Policy(_Strict):
+    """Thresholds, windows and texts for one scoring run.
+
+    ``as_of`` None means "today (UTC)", fixed once at the start of a run.
+    """
+
+    as_of: dt.date | None = None
+    window_days: int = Field(default=365, gt=0, le=3660)
+    corporate_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    potential_methods: tuple[PotentialMethod, ...] = (
+        PotentialMethod.OVERRIDE,
+        PotentialMethod.PEERS,
+        PotentialMethod.FIRMOGRAPHIC,
+    )
+    peer_quantile: float = Field(default=0.90, gt=0.5, lt=1.0)
+    min_peer_group: int = Field(default=8, ge=2)
+    size_measure: Literal["auto", "employees", "annual_revenue"] = "auto"
+    size_exponent: float | None = Field(default=None, ge=0.0, le=1.2)
+    firmographic: FirmographicPolicy = FirmographicPolicy()
+    potential_levels: LevelCutoffs = LevelCutoffs()
+    reached_share: float = Field(default=0.8, gt=0.0, le=1.0)
+    hysteresis_margin: float = Field(default=0.05, ge=0.0, lt=0.5)
+    locale: Locale = Locale.EN
+    signals: SignalPolicy = SignalPolicy()
+    segment_texts: dict[Locale, dict[int, SegmentText]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if PotentialMethod.REVENUE in self.potential_methods:
+            raise ValueError(
+                '"revenue" is the implicit last resort; list only override, '
+                "peers and firmographic in potential_methods"
+            )
+        for locale, texts in self.segment_texts.items():
+            bad = sorted(n for n in texts if not 1 <= n <= 9)
+            if bad:
+                raise ValueError(f"segment_texts.{locale}: segments must be 1-9: {bad}")
+        return self
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], source: str = "policy") -> Policy:
+        """Validate a mapping, naming every bad key and why."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise PolicyError(f"{source}: invalid policy: {problems}") from exc
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Policy:
+        """Load a policy file; a ``[policy]`` table is used when present."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise PolicyError(f"{path}: policy file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
+        return cls.from_mapping(data.get("policy", data), source=str(path))
+
+    def resolved(self, today: dt.date) -> Policy:
+        """This policy with ``as_of`` fixed (to ``today`` when unset)."""
+        return self if self.as_of else self.model_copy(update={"as_of": today})
+
+    @property
+    def as_of_date(self) -> dt.date:
+        if self.as_of is None:
+            raise PolicyError("as_of is unset: call Policy.resolved(today) first")
+        return self.as_of
