@@ -1,0 +1,239 @@
+"""The results file, which plays the CRM's part between runs.
+
+Salesforce keeps the values written last night on the records; with CSV
+exports this file does. It is read back as the ``crm_*`` columns, and each
+batch of updates is merged into it: rows of other records are kept, a
+record's unchanged fields keep their stored values, and the file is replaced
+atomically (temporary file, then rename) so a run killed mid-write leaves the
+previous file whole.
+
+Values are compared and stored at the CRM's scale: currency to cents, wallet
+share as a Percent with two decimals, date-times to the millisecond.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import polars as pl
+
+from connectors.base import Extract, WriteFailure, WriteResult
+from connectors.csv._parse import ReadOptions, read_table
+from connectors.csv._tables import OUTPUT_SCHEMA, output_spec
+from connectors.fields import (
+    CURRENCY_DECIMALS,
+    OBJECT_NAMES,
+    PERCENT_DECIMALS,
+    PERCENT_FIELDS,
+    percent_to_ratio,
+    ratio_to_percent,
+)
+from mkp_core import OUTPUT_FIELDS, RecordKind, crm_column, empty_frame
+
+logger = logging.getLogger(__name__)
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.3fZ"
+_KEY = ["object", "record_id"]
+
+
+class OutputFile:
+    """Reads and merges the results CSV for one profile."""
+
+    def __init__(
+        self,
+        path: Path,
+        field_names: Mapping[str, str],
+        *,
+        delimiter: str = ",",
+        bom: bool = False,
+    ) -> None:
+        self.path = path
+        self._spec = output_spec(field_names)
+        self._delimiter = delimiter
+        self._bom = bom
+
+    def read(self) -> Extract:
+        """Every stored row (accounts and leads), last row winning per record."""
+        if not self.path.exists():
+            return Extract(empty_frame(OUTPUT_SCHEMA))
+        options = ReadOptions(
+            sources=self._spec.headers,
+            must_exist=frozenset(),
+            delimiter=self._delimiter,
+        )
+        extract = read_table(self.path, self._spec, options)
+        frame = extract.frame.unique(subset=_KEY, keep="last", maintain_order=True)
+        issues = extract.issues.filter(pl.col("reason") != "empty_file")
+
+        return Extract(frame, issues)
+
+    def state(self, kind: RecordKind) -> Extract:
+        """The stored values of one object as ``record_id`` plus ``crm_*`` columns."""
+        stored = self.read()
+        object_name = OBJECT_NAMES[kind]
+        frame = stored.frame.filter(pl.col("object") == object_name).select(
+            "record_id", *(pl.col(f).alias(crm_column(f)) for f in OUTPUT_FIELDS)
+        )
+        issues = stored.issues.filter(pl.col("object") == object_name)
+
+        return Extract(frame, issues)
+
+    def write(
+        self, kind: RecordKind, updates: pl.DataFrame, names: pl.DataFrame
+    ) -> WriteResult:
+        """Merge a batch of updates into the file; ``written`` counts real changes.
+
+        ``names`` (``record_id``, ``name``) fills the Name column when the
+        updates carry no names of their own.
+        """
+        valid = updates.filter(pl.col("record_id").is_not_null())
+        failures = [
+            WriteFailure("", "MISSING_ID", "an update without a record id was skipped")
+        ] * (updates.height - valid.height)
+        batch = _batch(valid, names)
+
+        stored = self.read().frame
+        merged, written = _merge(stored, batch, OBJECT_NAMES[kind])
+        if written:
+            self._replace(merged)
+        logger.info("Wrote %d changed %s records to %s", written, kind, self.path)
+
+        return WriteResult(attempted=updates.height, written=written, failures=failures)
+
+    def _replace(self, merged: pl.DataFrame) -> None:
+        """Write to a temporary file beside the target, then rename over it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        os.close(handle)
+        try:
+            _as_written(merged, self._spec.headers).write_csv(
+                temporary,
+                separator=self._delimiter,
+                include_bom=self._bom,
+                datetime_format=_DATETIME_FORMAT,
+            )
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+
+
+def _batch(updates: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """The updates as ``record_id``, ``name``, output fields and ``changed``.
+
+    A batch without ``changed`` sends every field; last row wins per record.
+    """
+    fields = [
+        pl.col(f).cast(OUTPUT_SCHEMA[f]) if f in updates.columns else _null(f)
+        for f in OUTPUT_FIELDS
+    ]
+    changed = (
+        pl.col("changed")
+        if "changed" in updates.columns
+        else pl.lit(list(OUTPUT_FIELDS), pl.List(pl.String()))
+    )
+    own_name = pl.col("name") if "name" in updates.columns else _null("name")
+    batch = updates.select(
+        "record_id", own_name.alias("own_name"), *fields, changed.alias("changed")
+    ).unique(subset="record_id", keep="last", maintain_order=True)
+    known = names.select("record_id", pl.col("name").alias("known_name")).unique(
+        subset="record_id", keep="last"
+    )
+
+    return (
+        batch.join(known, on="record_id", how="left", maintain_order="left")
+        .with_columns(name=pl.coalesce("own_name", "known_name"))
+        .drop("own_name", "known_name")
+        .with_columns(_canonical(f) for f in OUTPUT_FIELDS)
+    )
+
+
+def _merge(
+    stored: pl.DataFrame, batch: pl.DataFrame, object_name: str
+) -> tuple[pl.DataFrame, int]:
+    """The stored rows with the batch applied, and how many records changed.
+
+    Stored rows keep their place in the file; new records follow in batch order.
+    """
+    positioned = stored.with_row_index("_position")
+    previous = positioned.filter(pl.col("object") == object_name).select(
+        "_position",
+        "record_id",
+        pl.col("name").alias("name_old"),
+        *(_canonical(f).alias(f"{f}_old") for f in OUTPUT_FIELDS),
+        _stored=pl.lit(True),
+    )
+    joined = batch.join(previous, on="record_id", how="left", maintain_order="left")
+    rows = _applied(joined, first_new_position=stored.height).with_columns(
+        object=pl.lit(object_name)
+    )
+
+    written = int(rows["_differs"].sum())
+    untouched = positioned.join(rows.select(_KEY), on=_KEY, how="anti")
+    merged = pl.concat([untouched, rows.select("_position", *OUTPUT_SCHEMA)])
+
+    return merged.sort("_position").drop("_position"), written
+
+
+def _applied(joined: pl.DataFrame, first_new_position: int) -> pl.DataFrame:
+    """Each batch row's final values and whether they differ from the stored ones.
+
+    A stored record takes only its ``changed`` fields from the batch, as a CRM
+    update would; a new record takes them all.
+    """
+    stored = pl.col("_stored").fill_null(False)
+    final = [
+        pl.when(stored & ~pl.col("changed").list.contains(f).fill_null(True))
+        .then(pl.col(f"{f}_old"))
+        .otherwise(pl.col(f))
+        .alias(f)
+        for f in OUTPUT_FIELDS
+    ]
+    differs = pl.any_horizontal(
+        pl.col(f).ne_missing(pl.col(f"{f}_old")) for f in OUTPUT_FIELDS
+    )
+    new_position = first_new_position + pl.int_range(pl.len(), dtype=pl.UInt32)
+
+    return joined.with_columns(final).with_columns(
+        name=pl.coalesce("name", "name_old"),
+        _differs=~stored | differs,
+        _position=pl.coalesce("_position", new_position),
+    )
+
+
+def _canonical(field: str) -> pl.Expr:
+    """A field at the scale the CRM stores, so equal values compare equal."""
+    value = pl.col(field)
+    if field in PERCENT_FIELDS:
+        return percent_to_ratio(_rounded(ratio_to_percent(value), PERCENT_DECIMALS))
+    if field == "potential":
+        return _rounded(value, CURRENCY_DECIMALS)
+    if isinstance(OUTPUT_SCHEMA[field], pl.Datetime):
+        return value.dt.truncate("1ms")
+    return value
+
+
+def _as_written(merged: pl.DataFrame, headers: Mapping[str, str]) -> pl.DataFrame:
+    """The frame as stored: Percent fields as 0-100 and CRM headers."""
+    percents = [
+        _rounded(ratio_to_percent(pl.col(f)), PERCENT_DECIMALS) for f in PERCENT_FIELDS
+    ]
+    return merged.with_columns(percents).rename(dict(headers))
+
+
+def _rounded(value: pl.Expr, decimals: int) -> pl.Expr:
+    # Salesforce rounds half away from zero when it stores a number.
+    return value.round(decimals, mode="half_away_from_zero")
+
+
+def _null(field: str) -> pl.Expr:
+    return pl.lit(None, OUTPUT_SCHEMA[field]).alias(field)

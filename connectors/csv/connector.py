@@ -1,0 +1,216 @@
+"""The CSV connector: the product's embedded default when there is no CRM.
+
+It reads CRM exports (Salesforce-shaped, or any CRM through a column mapping)
+and writes the scores to a results CSV that it also reads back as the CRM's
+current values, so repeated runs behave like runs against a real org: only
+changed records are written, and the previous segment is remembered.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from connectors.base import (
+    ApiUsage,
+    Extract,
+    FieldProblem,
+    ProgressCallback,
+    WriteResult,
+)
+from connectors.csv._output import OutputFile
+from connectors.csv._parse import ReadOptions, read_table
+from connectors.csv._tables import CsvTable, table_spec
+from connectors.csv.profile import CsvProfile, CsvShape, StageMap
+from connectors.errors import ConfigurationError, FatalError
+from connectors.fields import field_names
+from mkp_core import (
+    ACCOUNT_SCHEMA,
+    CRM_STATE_SCHEMA,
+    LEAD_SCHEMA,
+    RATE_SCHEMA,
+    RecordKind,
+    empty_frame,
+)
+
+__all__ = ["CsvConnector"]
+
+# Each scored object: its input table, frame schema and id column.
+_RECORDS: dict[RecordKind, tuple[CsvTable, dict[str, pl.DataType], str]] = {
+    RecordKind.ACCOUNT: (CsvTable.ACCOUNTS, ACCOUNT_SCHEMA, "account_id"),
+    RecordKind.LEAD: (CsvTable.LEADS, LEAD_SCHEMA, "lead_id"),
+}
+_NAME_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "name": pl.String()}
+
+
+class CsvConnector:
+    """A ``CrmConnector`` over CSV files described by a ``CsvProfile``."""
+
+    name = "csv"
+
+    def __init__(self, profile: CsvProfile) -> None:
+        self.profile = profile
+        self._field_names = field_names(profile.fields)
+        self._output = OutputFile(
+            profile.output_path,
+            self._field_names,
+            delimiter=profile.delimiter,
+            bom=profile.output_bom,
+        )
+        # Record names from the last read, so the results file can show them
+        # even when the updates carry only ids and output fields.
+        self._names: dict[RecordKind, pl.DataFrame] = {}
+
+    @classmethod
+    def from_profile(cls, path: Path, *, output: Path | None = None) -> CsvConnector:
+        """A connector for a TOML profile; ``output`` replaces its results path."""
+        return cls(CsvProfile.from_toml(path, output=output))
+
+    @property
+    def output_path(self) -> Path:
+        return self._output.path
+
+    def read_accounts(self) -> Extract:
+        return self._read_records(RecordKind.ACCOUNT)
+
+    def read_leads(self) -> Extract:
+        return self._read_records(RecordKind.LEAD)
+
+    def read_opportunities(self) -> Extract:
+        extract = self._read(CsvTable.OPPORTUNITIES)
+        frame = _with_stage_flags(extract.frame, self.profile.stages)
+        currency = pl.col("currency_code").str.to_uppercase()
+        if self.profile.default_currency is not None:
+            currency = currency.fill_null(pl.lit(self.profile.default_currency))
+
+        return Extract(frame.with_columns(currency_code=currency), extract.issues)
+
+    def read_currency_rates(self) -> Extract:
+        if self.profile.file(CsvTable.RATES) is None:
+            return Extract(empty_frame(RATE_SCHEMA))
+        extract = self._read(CsvTable.RATES)
+        code = pl.col("currency_code").str.to_uppercase()
+
+        return Extract(extract.frame.with_columns(currency_code=code), extract.issues)
+
+    def write_updates(
+        self,
+        kind: RecordKind,
+        updates: pl.DataFrame,
+        progress: ProgressCallback | None = None,
+    ) -> WriteResult:
+        """Merge the updates into the results file; no API calls are made."""
+        names = self._names.get(kind, empty_frame(_NAME_SCHEMA))
+        result = self._output.write(kind, updates, names)
+        if progress is not None:
+            progress(updates.height)
+
+        return result
+
+    def planned_write_calls(self, kind: RecordKind, records: int) -> int:
+        return 0
+
+    def check_fields(self) -> list[FieldProblem]:
+        """Problems that would stop the results file from being written."""
+        problem = _unwritable(self._output.path)
+        if problem is None:
+            try:
+                self._output.read()
+            except FatalError as exc:
+                problem = exc.message
+        if problem is None:
+            return []
+
+        kinds = [RecordKind.ACCOUNT]
+        if self.profile.file(CsvTable.LEADS) is not None:
+            kinds.append(RecordKind.LEAD)
+        return [FieldProblem(kind, str(self._output.path), problem) for kind in kinds]
+
+    def api_usage(self) -> ApiUsage:
+        return ApiUsage(calls=0, calls_by_operation={})
+
+    def _read_records(self, kind: RecordKind) -> Extract:
+        """Accounts or leads, with ``crm_*`` taken from the results file."""
+        table, schema, id_field = _RECORDS[kind]
+        if self.profile.file(table) is None:
+            return Extract(empty_frame(schema))
+
+        extract = self._read(table)
+        stored = self._output.state(kind)
+        frame = _with_crm_state(extract.frame, stored.frame, id_field)
+        self._names[kind] = frame.select(pl.col(id_field).alias("record_id"), "name")
+
+        return Extract(frame, pl.concat([extract.issues, stored.issues]))
+
+    def _read(self, table: CsvTable) -> Extract:
+        path = self.profile.file(table)
+        if path is None:
+            raise ConfigurationError(f"The CSV profile names no {table} file")
+        profile = self.profile
+        spec = table_spec(
+            table, self._field_names, stage_mapped=profile.stages is not None
+        )
+        mapped = profile.columns.get(table, {})
+        defaults = spec.headers if profile.shape is CsvShape.SALESFORCE else {}
+        options = ReadOptions(
+            sources={**defaults, **mapped},
+            must_exist=frozenset(mapped),
+            date_format=profile.date_format,
+            delimiter=profile.delimiter,
+            scales=profile.scales.get(table, {}),
+            value_maps=profile.values.get(table, {}),
+        )
+
+        return read_table(path, spec, options)
+
+
+def _with_stage_flags(frame: pl.DataFrame, stages: StageMap | None) -> pl.DataFrame:
+    """Won and closed from the stage, when the profile maps stages."""
+    if stages is None:
+        return frame
+    stage = pl.col("stage").str.to_lowercase()
+    won = stage.is_in([s.strip().lower() for s in stages.won]).fill_null(False)
+    lost = stage.is_in([s.strip().lower() for s in stages.lost]).fill_null(False)
+
+    return frame.with_columns(is_won=won, is_closed=won | lost)
+
+
+def _with_crm_state(
+    frame: pl.DataFrame, stored: pl.DataFrame, id_field: str
+) -> pl.DataFrame:
+    """The stored values replace the export's for every record the file holds."""
+    if stored.height == 0:
+        return frame
+    joined = frame.join(
+        stored.with_columns(_stored=pl.lit(True)),
+        left_on=id_field,
+        right_on="record_id",
+        how="left",
+        suffix="_stored",
+        maintain_order="left",
+    )
+    replaced = [
+        pl.when(pl.col("_stored"))
+        .then(pl.col(f"{c}_stored"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in CRM_STATE_SCHEMA
+    ]
+
+    return joined.with_columns(replaced).select(frame.columns)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the results file could not be written, or None.
+
+    The file is replaced by renaming a temporary file, so what matters is
+    that its directory (or the nearest one that exists) is writable.
+    """
+    if path.is_dir():
+        return f"{path} is a directory, not a results file"
+    directory = next((p for p in path.parents if p.exists()), None)
+    if directory is None or not os.access(directory, os.W_OK | os.X_OK):
+        return f"cannot write {path}: its directory is not writable"
+    return None
