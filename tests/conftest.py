@@ -1,0 +1,51 @@
+"""Fixtures shared by every test: one Salesforce emulator for the session.
+
+``emulator`` starts once; ``sf_org`` clears its records, faults and counters
+before each test and yields it. ``salesforce`` builds a real
+``simple_salesforce.Salesforce`` logged in to it. Its ``requests.Session``
+trusts only the emulator's CA even though this machine sets
+``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (which ``requests`` would otherwise
+let override ``Session.verify``), and sends the library's hard-coded
+``*.salesforce.com`` login requests to the emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from emulator_clients import make_salesforce
+from simple_salesforce import Salesforce
+
+from connectors.salesforce_emulator import Emulator, EmulatorConfig
+
+MakeSalesforce = Callable[..., Salesforce]
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig()) as running:
+        yield running
+
+
+@pytest.fixture
+def sf_org(emulator: Emulator) -> Emulator:
+    emulator.reset(data=True)
+    return emulator
+
+
+@pytest.fixture
+def salesforce_factory(sf_org: Emulator) -> MakeSalesforce:
+    """Build clients for the freshly reset org: ``salesforce_factory("jwt")``."""
+
+    def build(flow: str = "client_credentials", **kwargs: Any) -> Salesforce:
+        return make_salesforce(sf_org, flow, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def salesforce(salesforce_factory: MakeSalesforce) -> Salesforce:
+    """A client logged in with client credentials to the freshly reset org."""
+    return salesforce_factory()
