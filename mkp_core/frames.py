@@ -47,8 +47,9 @@ class PotentialLevel(enum.StrEnum):
     MEDIUM = "Medium"
     HIGH = "High"
 
+    # Deliberately shadows str.index: the position on the matrix axis.
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]
         return list(PotentialLevel).index(self)
 
 
@@ -59,8 +60,9 @@ class ProgressLevel(enum.StrEnum):
     BELOW = "Below potential"
     REACHED = "Reached"
 
+    # Deliberately shadows str.index: the position on the matrix axis.
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]
         return list(ProgressLevel).index(self)
 
 

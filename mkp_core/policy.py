@@ -105,6 +105,9 @@ class Policy(_Strict):
     as_of: dt.date | None = None
     window_days: int = Field(default=365, gt=0, le=3660)
     corporate_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # An opportunity above this amount (corporate currency) is a typing error,
+    # not a deal: it is reported and kept out of revenue.
+    max_opportunity_amount: float = Field(default=1e12, gt=0)
     potential_methods: tuple[PotentialMethod, ...] = (
         PotentialMethod.OVERRIDE,
         PotentialMethod.PEERS,

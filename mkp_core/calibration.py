@@ -1,0 +1,276 @@
+"""Calibration: does the peers potential behave like the quantile it claims to be?
+
+The peers method calls an account's potential the ``peer_quantile`` (say the
+90th percentile) of what comparable customers buy. If that is true, about
+that share of customers should buy no more than their potential, and the
+estimate should beat a naive one that ignores size and industry.
+
+The check is a hold-out test on the customers with history (won revenue in
+the window). A stable hash of the account id puts a share of them aside; the
+peers method is fitted on the others only (size exponent and peer quantiles)
+and predicts a potential for each one put aside, before the floor at current
+revenue, since that floor would make every prediction come true. Then:
+
+- **coverage**: the share of hold-out customers whose window revenue is at
+  most the predicted potential; close to the quantile when calibrated;
+- **pinball loss** at the quantile, the proper score for a quantile
+  forecast (lower is better), in the corporate currency;
+- the same loss for a **baseline** that predicts the training customers'
+  portfolio-wide revenue quantile for everyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import logging
+import math
+from typing import Any
+
+import polars as pl
+
+from mkp_core.frames import PotentialMethod, RecordKind
+from mkp_core.policy import Policy
+from mkp_core.potential import SizeModel, estimate_potential, fit_size_model
+
+__all__ = [
+    "Calibration",
+    "CalibrationVerdict",
+    "calibrate",
+    "calibrate_scores",
+    "holdout_mask",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOLDOUT_SHARE = 0.3
+DEFAULT_SEED = 0
+
+# Fewer hold-out customers than this and coverage is too noisy to judge.
+MIN_HOLDOUT = 20
+# Coverage within this of the quantile counts as calibrated, or within two
+# binomial standard errors when the hold-out is small.
+COVERAGE_TOLERANCE = 0.03
+# An estimate must cut the baseline's loss by at least this share to count as
+# better: a smaller gain is within the noise of a small hold-out.
+MIN_SKILL = 0.05
+
+_BUCKETS = 2**64
+
+
+class CalibrationVerdict(enum.StrEnum):
+    """What the hold-out test says about the potential estimate."""
+
+    CALIBRATED = "calibrated"
+    TOO_GENEROUS = "too generous"  # revenue stays below potential too often
+    TOO_TIGHT = "too tight"  # revenue exceeds potential too often
+    NO_BETTER_THAN_BASELINE = "no better than baseline"
+    TOO_LITTLE_HISTORY = "too little history"
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """Figures of one hold-out test; the loss figures are in corporate currency.
+
+    ``holdout`` counts the hold-out customers the peers method estimated;
+    ``unestimated`` those it could not (no peer group large enough), which
+    are left out of the figures. ``skill`` is ``1 - loss / baseline``.
+    """
+
+    quantile: float
+    holdout_share: float
+    customers: int
+    training: int
+    holdout: int
+    unestimated: int
+    size_exponent: float
+    coverage: float | None = None
+    coverage_tolerance: float | None = None
+    pinball_loss: float | None = None
+    baseline_pinball_loss: float | None = None
+    skill: float | None = None
+    verdict: CalibrationVerdict = CalibrationVerdict.TOO_LITTLE_HISTORY
+
+    @property
+    def summary(self) -> str:
+        """One plain English sentence for logs and the run report."""
+        if self.coverage is None or self.skill is None:
+            return (
+                f"Calibration not judged: {self.holdout} hold-out customers, "
+                f"at least {MIN_HOLDOUT} are needed."
+            )
+        direction = "below" if self.skill >= 0 else "above"
+        return (
+            f"Calibration verdict: {self.verdict}. {self.coverage:.0%} of "
+            f"{self.holdout} hold-out customers stayed within their potential "
+            f"(target {self.quantile:.0%}); pinball loss {abs(self.skill):.0%} "
+            f"{direction} the portfolio-quantile baseline."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["verdict"] = str(self.verdict)
+        data["summary"] = self.summary
+        return data
+
+
+def holdout_mask(
+    account_ids: pl.Series, share: float, seed: int = DEFAULT_SEED
+) -> pl.Series:
+    """True for the accounts put aside; decided by each id alone.
+
+    The hash is BLAKE2b of the seed and the id, so the split is the same on
+    every machine and Polars version, and an account stays on its side as
+    the portfolio grows.
+    """
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"holdout share must be between 0 and 1, got {share}")
+    cut = int(share * _BUCKETS)
+    salt = seed.to_bytes(8, "big", signed=False)
+    flags = [_bucket(salt, account_id) < cut for account_id in account_ids]
+
+    return pl.Series("holdout", flags, dtype=pl.Boolean)
+
+
+def calibrate(
+    customers: pl.DataFrame,
+    policy: Policy,
+    *,
+    holdout_share: float = DEFAULT_HOLDOUT_SHARE,
+    seed: int = DEFAULT_SEED,
+) -> Calibration:
+    """Run the hold-out test on accounts with the columns the peers method reads.
+
+    Columns: ``account_id``, ``industry``, ``employees``, ``annual_revenue``
+    and ``window_revenue``; rows without revenue in the window are ignored.
+    """
+    peers_only = policy.model_copy(
+        update={"potential_methods": (PotentialMethod.PEERS,)}
+    )
+    history = _with_history(customers)
+    split = history.with_columns(
+        holdout_mask(history.get_column("record_id"), holdout_share, seed)
+    )
+    training = split.filter(~pl.col("holdout"))
+    size = fit_size_model(training, peers_only)
+
+    predicted = _predict(split, size, peers_only)
+    untested = Calibration(
+        quantile=policy.peer_quantile,
+        holdout_share=holdout_share,
+        customers=history.height,
+        training=training.height,
+        holdout=predicted.height,
+        unestimated=predicted.get_column("predicted").null_count(),
+        size_exponent=size.exponent,
+    )
+    result = _judge(untested, predicted, _baseline(training, policy.peer_quantile))
+    logger.info("%s", result.summary)
+
+    return result
+
+
+def calibrate_scores(
+    accounts: pl.DataFrame,
+    scores: pl.DataFrame,
+    policy: Policy,
+    *,
+    holdout_share: float = DEFAULT_HOLDOUT_SHARE,
+    seed: int = DEFAULT_SEED,
+) -> Calibration:
+    """``calibrate`` on a run's accounts (``ACCOUNT_SCHEMA``) and its scores."""
+    sizes = accounts.select("account_id", "employees", "annual_revenue").unique(
+        subset="account_id", keep="first", maintain_order=True
+    )
+    scored = scores.filter(pl.col("kind") == RecordKind.ACCOUNT.value).select(
+        pl.col("record_id").alias("account_id"), "industry", "window_revenue"
+    )
+    customers = scored.join(sizes, on="account_id", how="left", maintain_order="left")
+
+    return calibrate(customers, policy, holdout_share=holdout_share, seed=seed)
+
+
+def _bucket(salt: bytes, account_id: str | None) -> int:
+    digest = hashlib.blake2b((account_id or "").encode(), digest_size=8, key=salt)
+    return int.from_bytes(digest.digest(), "big")
+
+
+def _with_history(customers: pl.DataFrame) -> pl.DataFrame:
+    """Customers with revenue, shaped as the records the peers method reads."""
+    return customers.filter(
+        pl.col("window_revenue").is_finite() & (pl.col("window_revenue") > 0)
+    ).select(
+        pl.col("account_id").alias("record_id"),
+        pl.lit(RecordKind.ACCOUNT.value).alias("kind"),
+        pl.col("industry").cast(pl.String),
+        pl.col("employees").cast(pl.Float64),
+        pl.col("annual_revenue").cast(pl.Float64),
+        pl.lit(None, pl.Float64).alias("potential_override"),
+        pl.col("window_revenue").cast(pl.Float64),
+    )
+
+
+def _predict(split: pl.DataFrame, size: SizeModel, policy: Policy) -> pl.DataFrame:
+    """Hold-out rows with ``predicted``: the peers potential, before its floor."""
+    estimated = estimate_potential(split, policy, size, peers=~pl.col("holdout"))
+    by_peers = pl.col("potential_method") == PotentialMethod.PEERS.value
+
+    return estimated.filter(pl.col("holdout")).select(
+        "record_id",
+        "window_revenue",
+        pl.when(by_peers).then(pl.col("method_potential")).alias("predicted"),
+    )
+
+
+def _baseline(training: pl.DataFrame, quantile: float) -> float | None:
+    value = training.get_column("window_revenue").quantile(quantile, "linear")
+    return None if value is None else float(value)
+
+
+def _pinball(prediction: pl.Expr, quantile: float) -> pl.Expr:
+    """Mean pinball (quantile) loss of a prediction of window revenue."""
+    error = pl.col("window_revenue") - prediction
+    return pl.max_horizontal(quantile * error, (quantile - 1.0) * error).mean()
+
+
+def _judge(
+    untested: Calibration, predicted: pl.DataFrame, baseline: float | None
+) -> Calibration:
+    """The figures and the verdict, when there is enough to judge."""
+    estimated = predicted.filter(pl.col("predicted").is_not_null())
+    tested = dataclasses.replace(untested, holdout=estimated.height)
+    if estimated.height < MIN_HOLDOUT or baseline is None:
+        return tested
+
+    quantile = untested.quantile
+    coverage, loss, baseline_loss = estimated.select(
+        (pl.col("window_revenue") <= pl.col("predicted")).mean().alias("coverage"),
+        _pinball(pl.col("predicted"), quantile).alias("loss"),
+        _pinball(pl.lit(baseline), quantile).alias("baseline"),
+    ).row(0)
+    standard_error = math.sqrt(quantile * (1 - quantile) / estimated.height)
+    tolerance = max(COVERAGE_TOLERANCE, 2 * standard_error)
+    skill = 1.0 - loss / baseline_loss if baseline_loss > 0 else 0.0
+
+    return dataclasses.replace(
+        tested,
+        coverage=float(coverage),
+        coverage_tolerance=tolerance,
+        pinball_loss=float(loss),
+        baseline_pinball_loss=float(baseline_loss),
+        skill=skill,
+        verdict=_verdict(float(coverage), quantile, tolerance, skill),
+    )
+
+
+def _verdict(
+    coverage: float, quantile: float, tolerance: float, skill: float
+) -> CalibrationVerdict:
+    if coverage > quantile + tolerance:
+        return CalibrationVerdict.TOO_GENEROUS
+    if coverage < quantile - tolerance:
+        return CalibrationVerdict.TOO_TIGHT
+    if skill < MIN_SKILL:
+        return CalibrationVerdict.NO_BETTER_THAN_BASELINE
+    return CalibrationVerdict.CALIBRATED
