@@ -47,9 +47,9 @@ class PotentialLevel(enum.StrEnum):
     MEDIUM = "Medium"
     HIGH = "High"
 
-    # Deliberately shadows str.index: the position on the matrix axis.
     @property
-    def index(self) -> int:  # type: ignore[override]
+    def axis(self) -> int:
+        """Position on the matrix axis: Low = 0 … High = 2."""
         return list(PotentialLevel).index(self)
 
 
@@ -60,9 +60,9 @@ class ProgressLevel(enum.StrEnum):
     BELOW = "Below potential"
     REACHED = "Reached"
 
-    # Deliberately shadows str.index: the position on the matrix axis.
     @property
-    def index(self) -> int:  # type: ignore[override]
+    def axis(self) -> int:
+        """Position on the matrix axis: Not working = 0 … Reached = 2."""
         return list(ProgressLevel).index(self)
 
 

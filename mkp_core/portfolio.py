@@ -82,7 +82,7 @@ def _accounts(scores: pl.DataFrame) -> pl.DataFrame:
 def _grid() -> pl.DataFrame:
     """The nine cells with their two levels."""
     cells = [
-        (3 * potential.index + progress.index + 1, str(potential), str(progress))
+        (3 * potential.axis + progress.axis + 1, str(potential), str(progress))
         for potential in PotentialLevel
         for progress in ProgressLevel
     ]

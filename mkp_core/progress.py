@@ -52,7 +52,7 @@ def assign_progress(records: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     previous = level_index(pl.col(crm_column("progress_level")), ProgressLevel)
     reached = _above(
         pl.col("wallet_share"),
-        was_above=previous == ProgressLevel.REACHED.index,
+        was_above=previous == ProgressLevel.REACHED.axis,
         border=round(policy.reached_share, 12),
         up=min(round(policy.reached_share + policy.hysteresis_margin, 12), 1.0),
         down=round(policy.reached_share - policy.hysteresis_margin, 12),

@@ -156,7 +156,7 @@ def test_more_revenue_never_lowers_the_progress_level(
 
     result = assign_progress(frame, Policy(as_of=AS_OF, hysteresis_margin=margin))
 
-    levels = [ProgressLevel(value).index for value in result["progress_level"]]
+    levels = [ProgressLevel(value).axis for value in result["progress_level"]]
     assert levels[0] <= levels[1]
 
 

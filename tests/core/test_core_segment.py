@@ -37,7 +37,7 @@ def test_segment_is_three_potential_plus_progress_plus_one(
 ) -> None:
     result = segment(str(potential), str(progress))
 
-    assert result["segment"] == 3 * potential.index + progress.index + 1
+    assert result["segment"] == 3 * potential.axis + progress.axis + 1
 
 
 def test_segment_carries_its_name_in_the_policy_locale() -> None:
