@@ -22,6 +22,7 @@ from connectors.errors import (
     InputFileError,
     RetriableError,
 )
+from connectors.salesforce import SalesforceConnector, SalesforceSettings
 
 __all__ = [
     "ApiUsage",
@@ -37,6 +38,8 @@ __all__ = [
     "FieldProblem",
     "InputFileError",
     "RetriableError",
+    "SalesforceConnector",
+    "SalesforceSettings",
     "WriteFailure",
     "WriteResult",
 ]

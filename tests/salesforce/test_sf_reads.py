@@ -1,0 +1,196 @@
+"""Reads against the emulator over real HTTPS, through the real client."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+from sf_data import MakeConnector, seed_accounts, seed_opportunities
+
+from connectors.errors import ConfigurationError, RetriableError
+from connectors.salesforce_emulator import Emulator
+from mkp_core import ACCOUNT_SCHEMA, LEAD_SCHEMA, OPPORTUNITY_SCHEMA, RATE_SCHEMA
+
+
+def test_rest_and_bulk_reads_give_equal_frames(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 40))
+    by_rest = make_connector(bulk_read_threshold=1_000_000)
+    by_bulk = make_connector(bulk_read_threshold=0)
+
+    for read in ("read_accounts", "read_opportunities"):
+        rest, bulk = getattr(by_rest, read)(), getattr(by_bulk, read)()
+        assert rest.frame.sort(rest.frame.columns[0]).equals(
+            bulk.frame.sort(bulk.frame.columns[0])
+        )
+    assert by_bulk.api_usage().calls_by_operation["bulk_query_create"] == 2
+    assert "bulk_query_create" not in by_rest.api_usage().calls_by_operation
+
+
+def test_frames_have_exactly_the_shared_schemas(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 3))
+    connector = make_connector()
+    assert connector.read_accounts().frame.schema == pl.Schema(ACCOUNT_SCHEMA)
+    assert connector.read_opportunities().frame.schema == pl.Schema(OPPORTUNITY_SCHEMA)
+    assert connector.read_leads().frame.schema == pl.Schema(LEAD_SCHEMA)
+    assert connector.read_currency_rates().frame.schema == pl.Schema(RATE_SCHEMA)
+
+
+def test_current_crm_values_are_read_into_the_crm_columns(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 1, MKP_Wallet_Share__c=42.5, MKP_Segment__c="8")
+    frame = make_connector().read_accounts().frame
+    assert frame.select("crm_wallet_share", "crm_segment").row(0) == (0.425, 8)
+
+
+def test_the_count_query_chooses_bulk_at_the_threshold(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 30)
+    connector = make_connector(bulk_read_threshold=30)
+    assert connector.read_accounts().frame.height == 30
+    assert connector.api_usage().calls_by_operation["bulk_query_create"] == 1
+
+
+def test_short_pages_are_followed_until_done(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 500)
+    sf_org.set_faults({"faults": [{"kind": "short_pages", "size": 137}]})
+    connector = make_connector(query_batch_size=200)
+    frame = connector.read_accounts().frame
+    assert frame["account_id"].n_unique() == 500
+    assert sf_org.stats()["calls"]["query_more"] == math.ceil(500 / 137) - 1
+
+
+def test_an_expired_session_mid_pagination_costs_exactly_one_new_login(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 900)
+    sf_org.set_faults(
+        {"faults": [{"operation": "query_more", "call": 2, "kind": "expire_session"}]}
+    )
+    frame = make_connector(query_batch_size=200).read_accounts().frame
+    assert frame["account_id"].n_unique() == 900
+    assert sf_org.stats()["logins"] == 2
+
+
+@pytest.mark.parametrize("kind", ["http_503_json", "http_503_html"])
+def test_a_503_on_a_query_page_is_retried_and_the_read_completes(
+    sf_org: Emulator, make_connector: MakeConnector, kind: str
+) -> None:
+    seed_accounts(sf_org, 450)
+    sf_org.set_faults(
+        {"faults": [{"operation": "query_more", "call": 1, "kind": kind}]}
+    )
+    frame = make_connector(query_batch_size=200).read_accounts().frame
+    assert frame.height == 450
+    assert sf_org.stats()["calls"]["query_more"] == 3
+
+
+def test_a_503_on_a_bulk_result_page_retries_that_page_only(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 25)
+    sf_org.set_faults(
+        {
+            "faults": [
+                {"operation": "bulk_query_results", "call": 1, "kind": "http_503_html"}
+            ]
+        }
+    )
+    frame = make_connector(bulk_read_threshold=0).read_accounts().frame
+    calls = sf_org.stats()["calls"]
+    assert frame.height == 25
+    assert (calls["bulk_query_create"], calls["bulk_query_results"]) == (1, 2)
+
+
+def test_bulk_results_spanning_several_pages_are_all_read(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 45)
+    connector = make_connector(bulk_read_threshold=0, bulk_query_page_records=20)
+    assert connector.read_accounts().frame["account_id"].n_unique() == 45
+    assert sf_org.stats()["calls"]["bulk_query_results"] == 3
+
+
+def test_the_account_filter_limits_accounts_and_their_opportunities(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 30))
+    connector = make_connector(
+        account_filter="Industry = 'Retail' OR Industry = 'Banking'"
+    )
+    accounts = connector.read_accounts().frame
+    opportunities = connector.read_opportunities().frame
+    assert accounts.height == 20
+    assert set(accounts["industry"]) == {"Retail", "Banking"}
+    assert set(opportunities["account_id"]) == set(accounts["account_id"])
+
+
+def test_a_single_currency_org_has_no_currency_column_and_no_rates(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 2))
+    connector = make_connector()
+    assert connector.read_opportunities().frame["currency_code"].null_count() == 5
+    assert connector.read_currency_rates().frame.is_empty()
+    assert connector.multi_currency is False
+
+
+def test_null_amounts_and_orphans_are_kept_as_null_not_dropped(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 3))
+    frame = make_connector().read_opportunities().frame
+    assert frame.height == 7
+    assert frame["amount"].null_count() == 3
+    assert frame["account_id"].null_count() == 1
+
+
+def test_converted_leads_are_not_read(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    sf_org.insert(
+        "Lead",
+        [
+            {"LastName": "Open", "Company": "Acme", "Status": "Open - Not Contacted"},
+            {"LastName": "Won", "Company": "Beta", "Status": "Closed - Converted",
+             "IsConverted": True},
+        ],
+    )  # fmt: skip
+    frame = make_connector().read_leads().frame
+    assert frame.select("name", "company").rows() == [("Open", "Acme")]
+
+
+def test_a_missing_custom_field_stops_the_read_with_a_configuration_error(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    connector = make_connector(fields={"segment": "No_Such_Field__c"})
+    with pytest.raises(ConfigurationError) as caught:
+        connector.read_accounts()
+    assert caught.value.code == "INVALID_FIELD"
+
+
+def test_a_fault_that_persists_gives_up_after_the_configured_attempts(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 450)
+    sf_org.set_faults(
+        {
+            "faults": [
+                {"operation": "query_more", "call": n, "kind": "http_503_json"}
+                for n in (1, 2, 3)
+            ]
+        }
+    )
+    connector = make_connector(query_batch_size=200, retry_attempts=3)
+    with pytest.raises(RetriableError) as caught:
+        connector.read_accounts()
+    assert caught.value.status == 503
+    assert sf_org.stats()["calls"]["query_more"] == 3
