@@ -54,9 +54,13 @@ def _per_account(opportunities: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     won_by_as_of = pl.col("is_won") & (close_date <= as_of)
     in_window = won_by_as_of & (close_date > window_start)
 
-    # Plain column sums and maxima per group: far cheaper over millions of
-    # deals than filtering inside each group.
-    facts = opportunities.select(
+    # Lost deals (and wins dated after as_of) count towards none of the
+    # facts and are about half of an org's deals, so they are dropped before
+    # grouping; accounts left without a row get with_revenue's defaults.
+    # Then plain column sums and maxima per group: far cheaper over millions
+    # of deals than filtering inside each group.
+    relevant = opportunities.filter(~pl.col("is_closed") | won_by_as_of)
+    facts = relevant.select(
         "account_id",
         pl.when(in_window)
         .then(pl.col("amount_corporate"))
