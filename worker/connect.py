@@ -1,0 +1,30 @@
+"""Choosing and building the connector a run talks to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectors import (
+    ConfigurationError,
+    CrmConnector,
+    CsvConnector,
+    SalesforceConnector,
+)
+from worker.settings import Settings
+
+__all__ = ["open_connector"]
+
+
+def open_connector(
+    settings: Settings, *, csv_profile: Path | None = None, output: Path | None = None
+) -> CrmConnector:
+    """A CSV profile when one is given, else the configured Salesforce org."""
+    profile = csv_profile or settings.csv_profile
+    if profile is not None:
+        return CsvConnector.from_profile(profile, output=output)
+    if settings.salesforce is not None:
+        return SalesforceConnector(settings.salesforce)
+    raise ConfigurationError(
+        "No CRM is configured: pass --csv PROFILE.toml, set MKP_CSV_PROFILE, or set "
+        "the MKP_SALESFORCE__… variables (see the README, 'Connect your org')."
+    )

@@ -1,0 +1,124 @@
+"""All settings, read and validated once: environment (``MKP_``, nested with
+``__``), an optional ``.env`` file, and a TOML policy file.
+
+Secrets are ``SecretStr`` and never printed: ``Settings.redacted()`` is what
+logs and ``mkp check`` show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors import SalesforceSettings
+from mkp_core import Policy
+
+__all__ = ["Settings", "redact_url"]
+
+
+class Settings(BaseSettings):
+    """Everything a run, a worker or beat needs to know."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MKP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        # A validation error would otherwise echo the raw input, URLs with
+        # passwords included.
+        hide_input_in_errors=True,
+    )
+
+    org: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    policy_file: Path | None = None
+    csv_profile: Path | None = None
+    salesforce: SalesforceSettings | None = None
+
+    broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    result_backend: SecretStr = SecretStr("redis://127.0.0.1:6379/1")
+    schedule_time: dt.time = dt.time(2, 30)
+    schedule_timezone: str = "UTC"
+    run_soft_time_limit_s: int = Field(default=4 * 3600, gt=0)
+    run_time_limit_s: int = Field(default=4 * 3600 + 600, gt=0)
+    history_size: int = Field(default=200, gt=0)
+    # Scored portfolio of every run, for `mkp report`; None: the user's data
+    # directory (see ``worker.snapshots.default_snapshot_dir``).
+    snapshot_dir: Path | None = None
+    snapshot_keep: int = Field(default=60, ge=1)
+    log_level: str = "INFO"
+
+    # Longer than the hard time limit, or Redis hands a still-running task to a
+    # second worker. None: the hard limit plus half an hour.
+    visibility_timeout_s: int | None = Field(default=None, gt=0)
+    lock_ttl_s: int = Field(default=60, ge=3)
+    task_max_retries: int = Field(default=3, ge=0)
+    retry_backoff_s: int = Field(default=60, gt=0)
+    redis_ssl_cert_reqs: Literal["required", "optional", "none"] = "required"
+    redis_ssl_ca_file: Path | None = None
+    # Celery queue of this org's tasks; None: "mkp.<org>", so workers of
+    # several orgs can share one Redis without taking each other's runs.
+    queue: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    # On SIGQUIT (or SIGTERM with REMAP_SIGTERM=SIGQUIT) a worker waits this
+    # long for its run, then hands the task back to the queue to be resumed.
+    shutdown_grace_s: float = Field(default=60.0, ge=0)
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _time_limits_nest(self) -> Self:
+        if self.run_soft_time_limit_s >= self.run_time_limit_s:
+            raise ValueError("run_soft_time_limit_s must be below run_time_limit_s")
+        if self.broker_visibility_timeout_s <= self.run_time_limit_s:
+            raise ValueError(
+                "visibility_timeout_s must be longer than run_time_limit_s, or a "
+                "long run is delivered to a second worker while it still runs"
+            )
+        return self
+
+    @property
+    def task_queue(self) -> str:
+        """The queue this org's tasks are sent to and consumed from."""
+        return self.queue or f"mkp.{self.org}"
+
+    @property
+    def broker_visibility_timeout_s(self) -> int:
+        """Seconds Redis waits before redelivering an unacknowledged task."""
+        return self.visibility_timeout_s or self.run_time_limit_s + 1800
+
+    def load_policy(self, override: Path | None = None) -> Policy:
+        """The policy from ``override``, else the policy file, else defaults."""
+        path = override or self.policy_file
+        return Policy.from_toml(path) if path else Policy()
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as shown to people: secrets masked, URLs without passwords."""
+        data = self.model_dump(mode="json")
+        data["broker_url"] = redact_url(self.broker_url.get_secret_value())
+        data["result_backend"] = redact_url(self.result_backend.get_secret_value())
+        return data
+
+
+def redact_url(url: str) -> str:
+    """``redis://:secret@host/0`` → ``redis://:***@host/0``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
