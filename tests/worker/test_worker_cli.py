@@ -1,0 +1,114 @@
+"""``mkp backfill --wait`` and ``mkp runs`` against a real worker."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+
+from redis import Redis
+from worker_process import (
+    ORG,
+    StartWorker,
+    run_cli,
+    run_cli_here,
+    seed_portfolio,
+    start_cli,
+    wait_for_history,
+    worker_env,
+)
+
+from connectors.salesforce_emulator import Emulator
+from worker.history import RunHistory
+from worker.report import RunReport, RunStatus
+
+
+def test_backfill_wait_shows_progress_then_the_summary_and_exits_zero(
+    sf_org: Emulator, start_worker: StartWorker
+) -> None:
+    seed_portfolio(sf_org, accounts=20)
+    env = worker_env(sf_org)
+    start_worker(env)
+
+    done = run_cli_here(env, "backfill", "--wait")
+
+    assert done.exit_code == 0, done.stdout
+    assert "queued as task" in done.stdout
+    assert re.search(r"Run \S+: (read|score|write)\n", done.stdout)
+    assert re.search(r"Run \S+: succeeded; 20 accounts", done.stdout)
+
+
+def test_backfill_wait_exits_non_zero_when_the_run_fails(
+    sf_org: Emulator, start_worker: StartWorker
+) -> None:
+    env = worker_env(sf_org)
+    start_worker(env)
+
+    done = run_cli_here(env, "backfill", "--wait", "--csv", "/nonexistent/profile.toml")
+
+    assert done.exit_code == 1
+    assert re.search(r"Run \S+: failed", done.stdout)
+
+
+def test_runs_says_so_when_no_run_is_recorded(redis_db: Redis) -> None:
+    done = run_cli_here(worker_env(None), "runs")
+
+    assert done.exit_code == 0
+    assert f"No runs recorded for org {ORG}" in done.stdout
+
+
+def test_runs_json_lists_history_entries_newest_first(redis_db: Redis) -> None:
+    history = RunHistory(redis_db, ORG)
+    for day in (1, 2):
+        started = f"2026-01-0{day}T02:30:00+00:00"
+        report = RunReport(run_id=f"run-{day}", org=ORG, triggered_by="test",
+                           started_at=started, status=RunStatus.SUCCEEDED)  # fmt: skip
+        history.record(report, task="resegment")
+
+    done = run_cli_here(worker_env(None), "runs", "--json", "--limit", "1")
+
+    assert done.exit_code == 0
+    entries = json.loads(done.stdout)
+    assert [(e["run_id"], e["task"]) for e in entries] == [("run-2", "resegment")]
+
+
+def test_runs_shows_a_running_run_that_lost_its_lock_as_interrupted(
+    redis_db: Redis,
+) -> None:
+    report = RunReport(run_id="run-1", org=ORG, triggered_by="test",
+                       started_at="2026-01-01T02:30:00+00:00")  # fmt: skip
+    RunHistory(redis_db, ORG).record(report, task="backfill")
+
+    done = run_cli_here(worker_env(None), "runs")
+
+    row = next(line for line in done.stdout.splitlines() if "run-1" in line)
+    assert "interrupted" in row
+
+
+def test_mkp_beat_hands_its_options_to_celery_beat() -> None:
+    done = run_cli(worker_env(None), "beat", "--help")
+
+    assert done.returncode == 0
+    assert "--schedule" in done.stdout
+
+
+def test_ctrl_c_stops_waiting_but_not_the_backfill(
+    sf_org: Emulator, start_worker: StartWorker, redis_db: Redis
+) -> None:
+    seed_portfolio(sf_org, accounts=20)
+    env = worker_env(sf_org, PYTHONUNBUFFERED="1")
+    start_worker(env)
+    sf_org.set_faults(
+        {"faults": [{"kind": "latency", "operation": "*", "seconds": 0.1}]}
+    )
+
+    waiting = start_cli(env, "backfill", "--wait")
+    assert waiting.stdout is not None
+    assert "queued as task" in waiting.stdout.readline()
+    waiting.send_signal(signal.SIGINT)
+    _, stderr = waiting.communicate(timeout=30)
+    finished = wait_for_history(redis_db, lambda e: e["status"] != "running")
+
+    assert waiting.returncode == 130
+    assert "the backfill goes on" in stderr
+    assert finished["status"] == "succeeded"

@@ -1,0 +1,153 @@
+"""The worker commands of ``mkp``: backfill, runs, worker, beat.
+
+``register`` adds them to the CLI app; Celery is imported only when one of
+them runs, so ``mkp run`` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from worker._history_view import runs_table
+from worker._watch import wait_for_run
+from worker.history import RunHistory
+from worker.settings import Settings
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+__all__ = ["register"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+# Everything after the command name goes to Celery untouched, --help included,
+# so `mkp worker --help` lists Celery's own options.
+_PASS_THROUGH = {
+    "allow_extra_args": True,
+    "ignore_unknown_options": True,
+    "help_option_names": [],
+}
+_OK_STATUSES = ("succeeded", "partial")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the worker commands to the ``mkp`` app."""
+    app.command()(backfill)
+    app.command()(runs)
+    app.command(context_settings=_PASS_THROUGH)(worker)
+    app.command(context_settings=_PASS_THROUGH)(beat)
+
+
+def backfill(
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Show progress until the run ends.")
+    ] = False,
+    csv: Annotated[
+        Path | None, typer.Option(help="CSV profile (TOML) the worker reads.")
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Score as of this date (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Enqueue a full backfill of the org: every record rescored and diffed."""
+    from worker.celery_app import create_app
+    from worker.tasks import BACKFILL_TASK
+
+    settings = Settings()
+    options: dict[str, Any] = {}
+    if csv is not None:
+        options["csv_profile"] = str(csv.resolve())
+    if as_of is not None:
+        options["as_of"] = as_of.date().isoformat()
+    kwargs = {"org": settings.org, "triggered_by": _who(), "options": options}
+
+    app = create_app(settings)
+    try:
+        result = app.send_task(BACKFILL_TASK, kwargs=kwargs)
+        _follow(settings, result, wait=wait)
+    finally:
+        app.close()
+
+
+def _follow(settings: Settings, result: Any, *, wait: bool) -> None:
+    try:
+        console.print(f"Backfill of org {settings.org} queued as task {result.id}.")
+        if not wait:
+            return
+        with _state(settings) as client:
+            history = RunHistory(client, settings.org, size=settings.history_size)
+            entry = wait_for_run(result, history, console)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"Stopped waiting; the backfill goes on (task {result.id}). "
+            "Follow it with `mkp runs`."
+        )
+        raise typer.Exit(130) from None
+    if entry is None or entry.get("status") not in _OK_STATUSES:
+        raise typer.Exit(1)
+
+
+def runs(
+    limit: Annotated[int, typer.Option(min=1, help="Show at most N runs.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the history entries as JSON.")
+    ] = False,
+) -> None:
+    """The latest runs of the org, newest first."""
+    from worker.lock import lock_holder
+
+    settings = Settings()
+    with _state(settings) as client:
+        history = RunHistory(client, settings.org, size=settings.history_size)
+        entries = history.recent(limit)
+        holder = lock_holder(client, settings.org)
+
+    if as_json:
+        typer.echo(json.dumps(entries, indent=2))
+    elif not entries:
+        console.print(f"No runs recorded for org {settings.org} yet.")
+    else:
+        console.print(runs_table(entries, lock_holder=holder))
+
+
+def worker(ctx: typer.Context) -> None:
+    """Start a Celery worker; all options go to celery worker (try --help)."""
+    settings = Settings()
+    _exec_celery(["worker", f"--loglevel={settings.log_level}", *ctx.args])
+
+
+def beat(ctx: typer.Context) -> None:
+    """Start Celery beat, the nightly scheduler; run exactly one."""
+    settings = Settings()
+    _exec_celery(["beat", f"--loglevel={settings.log_level}", *ctx.args])
+
+
+def _exec_celery(args: list[str]) -> None:
+    command = [sys.executable, "-m", "celery", "-A", "worker", *args]
+    sys.stdout.flush()
+    # Replacing this process lets Celery receive the signals sent to it.
+    os.execv(command[0], command)  # noqa: S606 - our own interpreter, no shell
+
+
+def _state(settings: Settings) -> Redis:
+    from worker._state import state_client
+
+    return state_client(settings)
+
+
+def _who() -> str:
+    try:
+        return f"admin:{getpass.getuser()}"
+    except OSError:  # no user name in a bare container
+        return "admin"
