@@ -5,6 +5,7 @@
 """
 
 from connectors.base import (
+    ApiEvent,
     ApiUsage,
     CrmConnector,
     Extract,
@@ -25,6 +26,7 @@ from connectors.errors import (
 from connectors.salesforce import SalesforceConnector, SalesforceSettings
 
 __all__ = [
+    "ApiEvent",
     "ApiUsage",
     "AuthenticationError",
     "BudgetExhaustedError",

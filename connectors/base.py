@@ -8,6 +8,7 @@ to a CRM.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -15,6 +16,7 @@ import polars as pl
 from mkp_core import ISSUE_SCHEMA, RecordKind
 
 __all__ = [
+    "ApiEvent",
     "ApiUsage",
     "CrmConnector",
     "Extract",
@@ -74,14 +76,39 @@ class FieldProblem:
     problem: str
 
 
+class ApiEvent(enum.StrEnum):
+    """Things that happened at the CRM boundary which an operator should see.
+
+    Keys of ``ApiUsage.events``; a retry key carries the fault's code after a
+    colon (``retry:SERVER_UNAVAILABLE``, ``retry:HTTP_503`` when the answer
+    named no code).
+    """
+
+    RETRY = "retry"  # a request sent again after a transient fault
+    RELOGIN = "relogin"  # a fresh login after the session expired
+    LOCKED_RECORD_RETRY = "locked_record_retry"  # a record re-sent after a lock
+    DELETED_RECORD_SKIPPED = "deleted_record_skipped"  # deleted since the read
+    SHORT_PAGE = "short_page"  # a query page shorter than the batch size asked
+    BUDGET_STOP = "budget_stop"  # stopped at the API budget or daily limit
+
+    def keyed(self, detail: str) -> str:
+        """The event's key with a detail, e.g. ``retry:SERVER_UNAVAILABLE``."""
+        return f"{self.value}:{detail}"
+
+
 @dataclasses.dataclass(frozen=True)
 class ApiUsage:
-    """API calls this connector made, and the org's daily usage when known."""
+    """API calls this connector made, and the org's daily usage when known.
+
+    ``events`` counts ``ApiEvent`` keys (retries, re-logins, locked and deleted
+    records, short pages, a budget stop); empty when nothing of note happened.
+    """
 
     calls: int
     calls_by_operation: dict[str, int]
     org_used: int | None = None
     org_limit: int | None = None
+    events: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @runtime_checkable

@@ -8,6 +8,9 @@ Every request the connector makes goes through ``SalesforceApi.call``:
 3. on an expired session, log in once more and repeat the request once —
    a second refusal is an AuthenticationError, never a login loop;
 4. retry only RetriableError, with capped exponential backoff and jitter.
+
+Retries (by the fault's code), re-logins and budget stops are counted as
+``ApiEvent``s on the meter for the run report.
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ import requests
 import tenacity
 from simple_salesforce.api import Salesforce
 
-from connectors.errors import AuthenticationError, RetriableError
+from connectors.base import ApiEvent
+from connectors.errors import (
+    AuthenticationError,
+    BudgetExhaustedError,
+    RetriableError,
+)
 from connectors.salesforce._auth import fetch_token
 from connectors.salesforce._classify import CLASSIFIED, SessionExpiredError, classify
 from connectors.salesforce._transport import UsageMeter, build_session
 from connectors.salesforce.settings import SalesforceSettings
 
-__all__ = ["SalesforceApi"]
+__all__ = ["SalesforceApi", "fault_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +88,7 @@ class SalesforceApi:
             logger.info(
                 "Salesforce session expired during %s; logging in again", action
             )
+        self.meter.count_event(ApiEvent.RELOGIN)
         client = self.login()
         try:
             return self._send(action, lambda: request(client))
@@ -96,7 +105,10 @@ class SalesforceApi:
         try:
             return request()
         except CLASSIFIED as exc:
-            raise classify(exc, action) from exc
+            error = classify(exc, action)
+            if isinstance(error, BudgetExhaustedError):
+                self.meter.count_event(ApiEvent.BUDGET_STOP)
+            raise error from exc
 
     def _retrying(self) -> tenacity.Retrying:
         return tenacity.Retrying(
@@ -106,17 +118,31 @@ class SalesforceApi:
                 max=self.settings.retry_max_seconds,
             ),
             stop=tenacity.stop_after_attempt(self.settings.retry_attempts),
-            before_sleep=_log_retry,
+            before_sleep=self._before_retry,
             reraise=True,
         )
 
+    def _before_retry(self, state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        fault = fault_name(error)
+        self.meter.count_event(ApiEvent.RETRY.keyed(fault))
+        delay = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "Transient Salesforce fault (%s); attempt %d failed, retrying in %.1f s",
+            fault,
+            state.attempt_number,
+            delay,
+        )
 
-def _log_retry(state: tenacity.RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    delay = state.next_action.sleep if state.next_action else 0.0
-    logger.warning(
-        "Transient Salesforce fault (%s); attempt %d failed, retrying in %.1f s",
-        getattr(error, "code", None) or type(error).__name__,
-        state.attempt_number,
-        delay,
-    )
+
+def fault_name(error: BaseException | None) -> str:
+    """Salesforce's error code, else ``HTTP_<status>``, else the transport
+    fault's type (``ConnectionError``), for counting retries."""
+    code = getattr(error, "code", None)
+    if code:
+        return str(code)
+    status = getattr(error, "status", None)
+    if status:
+        return f"HTTP_{status}"
+    cause = error.__cause__ if error is not None else None
+    return type(cause or error).__name__

@@ -28,6 +28,7 @@ from connectors.errors import (
 )
 
 __all__ = [
+    "DELETED_RECORD_CODE",
     "RETRIABLE_RECORD_CODES",
     "SessionExpiredError",
     "classify",
@@ -43,6 +44,10 @@ class SessionExpiredError(AuthenticationError):
 
 # Per-record codes worth sending again, alone, a little later.
 RETRIABLE_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
+
+# The per-record code of a record deleted since it was read: reported, and
+# never retried, since no later attempt can find it.
+DELETED_RECORD_CODE = "ENTITY_IS_DELETED"
 
 _RETRIABLE_STATUSES = frozenset({502, 503, 504})
 

@@ -5,6 +5,8 @@ the REST query API pages through ``nextRecordsUrl`` (pages may be shorter
 than asked for, so only ``done`` ends the loop); at or above it one Bulk
 query job streams CSV pages. A threshold of 0 always uses Bulk. Every page
 is typed as it arrives and all pages are read before anything is scored.
+A REST page shorter than the batch size asked for, with more to come, is
+counted as a ``short_page`` event: harmless, but it costs extra calls.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import polars as pl
 from simple_salesforce.api import Salesforce
 
+from connectors.base import ApiEvent
 from connectors.salesforce._api import SalesforceApi
 from connectors.salesforce._bulk import Bulk2
 from connectors.salesforce._convert import (
@@ -72,15 +75,16 @@ class Reader:
         return int(answer["totalSize"]) >= threshold
 
     def _rest_pages(self, spec: ReadSpec) -> Iterator[pl.DataFrame]:
-        headers = {
-            "Sforce-Query-Options": f"batchSize={self._settings.query_batch_size}"
-        }
+        batch_size = self._settings.query_batch_size
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
         soql = select_query(spec)
         page = self._api.call(
             f"query {spec.sobject}", lambda sf: sf.query(soql, headers=headers)
         )
         yield records_frame(spec, page["records"])
         while not page["done"]:
+            if len(page["records"]) < batch_size:
+                self._api.meter.count_event(ApiEvent.SHORT_PAGE)
             more = functools.partial(_query_more, page["nextRecordsUrl"], headers)
             page = self._api.call(f"read the next {spec.sobject} page", more)
             yield records_frame(spec, page["records"])

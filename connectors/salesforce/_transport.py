@@ -9,6 +9,9 @@ verification choice back last.
 
 ``UsageMeter`` is a response hook: it counts every HTTP request by operation
 (logins included) and remembers the org's usage from ``Sforce-Limit-Info``.
+It also counts the ``ApiEvent``s the connector meets (retries, re-logins,
+short pages…), so the run report can say what happened without a log line
+per record.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from connectors.base import ApiEvent
 from connectors.errors import BudgetExhaustedError
 
 __all__ = ["PinnedVerifySession", "UsageMeter", "build_session", "operation_of"]
@@ -105,6 +109,7 @@ class UsageMeter:
 
     def __init__(self, budget_percent: float) -> None:
         self.calls: collections.Counter[str] = collections.Counter()
+        self.events: collections.Counter[str] = collections.Counter()
         self.org_used: int | None = None
         self.org_limit: int | None = None
         self._budget_percent = budget_percent
@@ -114,12 +119,19 @@ class UsageMeter:
         """Count every response this session receives."""
         session.hooks["response"].append(self._on_response)
 
+    def count_event(self, event: str, times: int = 1) -> None:
+        """Count ``times`` occurrences of an ``ApiEvent`` key."""
+        if times:
+            with self._lock:
+                self.events[str(event)] += times
+
     def ensure_budget(self) -> None:
         """Raise BudgetExhaustedError if one more call would pass our share."""
         if self.org_used is None or self.org_limit is None:
             return
         allowed = self.org_limit * self._budget_percent / 100
         if self.org_used + 1 > allowed:
+            self.count_event(ApiEvent.BUDGET_STOP)
             raise BudgetExhaustedError(
                 f"Salesforce API usage is {self.org_used} of {self.org_limit} "
                 f"calls today; the configured budget ({self._budget_percent:g}%) "

@@ -17,9 +17,10 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 
-from connectors.base import ProgressCallback, WriteFailure, WriteResult
+from connectors.base import ApiEvent, ProgressCallback, WriteFailure, WriteResult
 from connectors.salesforce._api import SalesforceApi
 from connectors.salesforce._bulk import Bulk2
+from connectors.salesforce._classify import DELETED_RECORD_CODE
 from connectors.salesforce._payloads import (
     Outcome,
     WireRecord,
@@ -109,6 +110,8 @@ class Writer:
         result.failures.extend(failure for _, failure in locked)
         _report(progress, len(pending))
 
+        deleted = sum(f.code == DELETED_RECORD_CODE for f in result.failures)
+        self._api.meter.count_event(ApiEvent.DELETED_RECORD_SKIPPED, deleted)
         result.write_calls = sum(self._api.meter.calls.values()) - calls_before
         return result
 
@@ -168,6 +171,7 @@ class Writer:
             self._settings.retry_base_seconds * 2**attempt,
         )
         delay = random.uniform(0, ceiling)  # noqa: S311 - jitter, not security
+        self._api.meter.count_event(ApiEvent.LOCKED_RECORD_RETRY, records)
         logger.info(
             "%d records were locked by another process; retry %d in %.1f s",
             records,

@@ -154,13 +154,15 @@ class SalesforceConnector:
         return [problem for kind in kinds for problem in self._field_problems(kind)]
 
     def api_usage(self) -> ApiUsage:
-        """Requests made by this connector (logins included), by operation."""
+        """Requests made by this connector (logins included), by operation,
+        and the events met on the way (retries, re-logins, short pages…)."""
         meter = self._api.meter
         return ApiUsage(
             calls=sum(meter.calls.values()),
             calls_by_operation=dict(meter.calls),
             org_used=meter.org_used,
             org_limit=meter.org_limit,
+            events=dict(meter.events),
         )
 
     @property
