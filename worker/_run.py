@@ -2,13 +2,18 @@
 
 The steps, in order:
 
-1. claim the task's checkpoint (run id, ``now``, ``as_of``) or reuse the one
+1. resolve the org's settings (``worker.orgs``) from the org name the task
+   carries; an org this deployment does not serve fails the task, and a served
+   org whose settings cannot be used ends as a failed run in its history;
+2. claim the task's checkpoint (run id, ``now``, ``as_of``) or reuse the one
    an earlier delivery stored, so a resumed run is the same run;
-2. take the org's lock under the run id; a run that finds another holder ends
-   at once as "skipped: already running" and names it;
-3. a nightly resegmentation whose local run date is already done ends as
+3. take the org's lock under the run id; a run that finds another holder ends
+   at once as "skipped: already running" and names it. Backfill and
+   resegmentation take the same lock, so an org never runs twice at once,
+   while runs of different orgs go on side by side;
+4. a nightly resegmentation whose local run date is already done ends as
    "skipped: already done";
-4. call ``run_pipeline`` and record the outcome in the history.
+5. call ``run_pipeline`` and record the outcome in the history.
 
 A transient CRM fault is retried with backoff under the same task id (and so
 the same checkpoint); every other failure ends the run as failed, with the
@@ -29,12 +34,13 @@ from celery.utils.log import get_task_logger
 from pydantic import BaseModel, ConfigDict, Field
 from redis import Redis
 
-from connectors import ConfigurationError, RetriableError
+from connectors import RetriableError
 from mkp_core import Policy
 from worker._state import Checkpoint, DoneMarkers, state_client
 from worker.connect import open_connector
 from worker.history import RunHistory
 from worker.lock import RunLock
+from worker.orgs import Orgs, OrgSettings, OrgsFileError
 from worker.pipeline import RunOptions, run_pipeline
 from worker.report import RunReport, RunStatus, new_run_id
 from worker.schedule import local_run_date
@@ -95,30 +101,65 @@ def execute(
 ) -> dict[str, Any]:
     """Run one delivery of a task; returns a short summary of the run."""
     settings = Settings()
-    if org != settings.org:
-        raise ConfigurationError(
-            f"This worker serves org {settings.org!r}, not {org!r}: send the task "
-            "to the queue of a worker configured for that org."
-        )
+    served = _org_settings(task, kind, settings, org, triggered_by)
     chosen = TaskOptions.model_validate(options)
     client = state_client(settings)
 
-    fresh = _fresh_checkpoint(settings, chosen, org)
+    fresh = _fresh_checkpoint(served, chosen)
     checkpoint, resumed = Checkpoint.claim(client, task.request.id, fresh)
-    run = _TaskRun(task, kind, settings, client, checkpoint, triggered_by, chosen)
+    run = _TaskRun(
+        task, kind, settings, served, client, checkpoint, triggered_by, chosen
+    )
     return run.execute(resumed)
 
 
-def _fresh_checkpoint(settings: Settings, options: TaskOptions, org: str) -> Checkpoint:
+def _org_settings(
+    task: BoundTask, kind: RunKind, settings: Settings, org: str, triggered_by: str
+) -> OrgSettings:
+    orgs = Orgs.from_settings(settings)
+    try:
+        return orgs.settings_for(org)
+    except OrgsFileError as exc:
+        if org in orgs.names:
+            _record_unusable(task, kind, settings, org, triggered_by, exc.message)
+        raise
+
+
+def _record_unusable(
+    task: BoundTask,
+    kind: RunKind,
+    settings: Settings,
+    org: str,
+    triggered_by: str,
+    message: str,
+) -> None:
+    """A failed run in the org's history, so ``mkp runs`` shows why it cannot run."""
+    logger.error("Org %s cannot run: %s", org, message)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    report = RunReport(
+        run_id=new_run_id(now),
+        org=org,
+        triggered_by=triggered_by,
+        started_at=now.isoformat(timespec="seconds"),
+        status=RunStatus.FAILED,
+        finished_at=now.isoformat(timespec="seconds"),
+        message=message,
+    )
+
+    history = RunHistory(state_client(settings), org, size=settings.history_size)
+    history.record(report, task=str(kind), task_id=task.request.id, attempts=1)
+
+
+def _fresh_checkpoint(org: OrgSettings, options: TaskOptions) -> Checkpoint:
     # Whole seconds: the report shows the start to the second, and a resumed
     # run must stamp exactly the same time as the first attempt.
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     as_of = (
         options.as_of
-        or settings.load_policy().as_of
-        or local_run_date(now, ZoneInfo(settings.schedule_timezone))
+        or org.load_policy().as_of
+        or local_run_date(now, ZoneInfo(org.schedule_timezone))
     )
-    return Checkpoint(run_id=new_run_id(now), org=org, now=now, as_of=as_of)
+    return Checkpoint(run_id=new_run_id(now), org=org.name, now=now, as_of=as_of)
 
 
 class _TaskRun:
@@ -127,6 +168,7 @@ class _TaskRun:
         task: BoundTask,
         kind: RunKind,
         settings: Settings,
+        org: OrgSettings,
         client: Redis,
         checkpoint: Checkpoint,
         triggered_by: str,
@@ -135,6 +177,7 @@ class _TaskRun:
         self.task = task
         self.kind = kind
         self.settings = settings
+        self.org = org
         self.client = client
         self.checkpoint = checkpoint
         self.triggered_by = triggered_by
@@ -175,9 +218,7 @@ class _TaskRun:
     def _run_pipeline(self) -> dict[str, Any]:
         self._record(self._report(RunStatus.RUNNING))
         try:
-            connector = open_connector(
-                self.settings, csv_profile=self.options.csv_profile
-            )
+            connector = open_connector(self.org, csv_profile=self.options.csv_profile)
             result = run_pipeline(
                 connector,
                 self._policy(),
@@ -185,8 +226,6 @@ class _TaskRun:
                 now=self.checkpoint.now,
                 progress=self._progress,
             )
-        except RetriableError as exc:
-            self._retry_or_fail(exc)
         except SoftTimeLimitExceeded as exc:
             self._fail(
                 f"The run exceeded its time limit of "
@@ -197,7 +236,11 @@ class _TaskRun:
             self._fail(str(exc) or type(exc).__name__)
             raise
 
+        if isinstance(result.error, RetriableError):
+            self._retry_or_fail(result.error)
         self._finish(result.report)
+        if result.error is not None:
+            raise result.error
         return _summary(result.report)
 
     def _finish(self, report: RunReport) -> None:
@@ -291,7 +334,7 @@ class _TaskRun:
         self.task.update_state(state="PROGRESS", meta=meta)
 
     def _policy(self) -> Policy:
-        policy = self.settings.load_policy()
+        policy = self.org.load_policy()
         return policy.model_copy(update={"as_of": self.checkpoint.as_of})
 
     def _run_options(self) -> RunOptions:
@@ -307,9 +350,7 @@ class _TaskRun:
         )
 
     def _run_date(self) -> dt.date:
-        return local_run_date(
-            self.checkpoint.now, ZoneInfo(self.settings.schedule_timezone)
-        )
+        return local_run_date(self.checkpoint.now, ZoneInfo(self.org.schedule_timezone))
 
 
 def _summary(report: RunReport) -> dict[str, Any]:

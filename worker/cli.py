@@ -112,18 +112,37 @@ def run(
         result = run_pipeline(connector, chosen, options)
     except (PolicyError, FatalError) as exc:
         raise _fail(str(exc)) from exc
-    except ConnectorError as exc:
-        raise _fail(f"the CRM did not answer as expected: {exc}", code=3) from exc
 
-    _show_run(result, chosen.corporate_currency, segment_names(chosen))
-    if output or csv:
-        console.print(f"Output: {getattr(connector, 'output_path', '')}")
+    if result.error is None:
+        _show_run(result, chosen.corporate_currency, segment_names(chosen))
+        if output or csv:
+            console.print(f"Output: {getattr(connector, 'output_path', '')}")
     if report_json:
-        report_json.parent.mkdir(parents=True, exist_ok=True)
-        report_json.write_text(json.dumps(result.report.to_dict(), indent=2) + "\n")
-        console.print(f"Report: {report_json}")
+        _save_report(report_json, result)
+    if result.error is not None:
+        raise _fail(_error_text(result.error), code=_exit_code(result.error))
     if result.report.status not in ("succeeded", "partial"):
+        err_console.print(f"Run {result.report.run_id}: {result.report.message}")
         raise typer.Exit(1)
+
+
+def _save_report(path: Path, result: PipelineResult) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result.report.to_dict(), indent=2) + "\n")
+    except OSError as exc:
+        raise _fail(f"cannot write the run report to {path}: {exc.strerror}") from exc
+    console.print(f"Report: {path}")
+
+
+def _error_text(error: ConnectorError) -> str:
+    if isinstance(error, FatalError):
+        return str(error)
+    return f"the CRM did not answer as expected: {error}"
+
+
+def _exit_code(error: ConnectorError) -> int:
+    return 2 if isinstance(error, FatalError) else 3
 
 
 def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> None:

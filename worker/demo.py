@@ -138,7 +138,10 @@ def run_demo(
 
 def _run(settings: SalesforceSettings, policy: Policy) -> PipelineResult:
     with SalesforceConnector(settings) as connector:
-        return run_pipeline(connector, policy, RunOptions(triggered_by="demo"))
+        result = run_pipeline(connector, policy, RunOptions(triggered_by="demo"))
+    if result.error is not None:
+        raise result.error
+    return result
 
 
 def _loaded(counts: Mapping[str, int], sobject: str) -> int:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors import BudgetExhaustedError, CrmConnector, WriteResult
+from connectors import BudgetExhaustedError, ConnectorError, CrmConnector, WriteResult
 from mkp_core import (
     ISSUE_SCHEMA,
+    SCORE_SCHEMA,
     Policy,
     RecordKind,
     calibrate_scores,
@@ -58,11 +59,16 @@ class RunOptions:
 
 @dataclasses.dataclass(frozen=True)
 class PipelineResult:
-    """The report plus the frames a caller may want to show or save."""
+    """The report plus the frames a caller may want to show or save.
+
+    ``error`` is the connector error that ended a failed run (the report says
+    so too); the caller decides whether to retry it, show it or raise it.
+    """
 
     report: RunReport
     scores: pl.DataFrame
     updates: dict[RecordKind, pl.DataFrame]
+    error: ConnectorError | None = None
 
 
 def run_pipeline(
@@ -87,16 +93,15 @@ def run_pipeline(
         "dry run" if options.dry_run else "writing",
     )
 
-    scores = pl.DataFrame()
+    scores = pl.DataFrame(schema=SCORE_SCHEMA)
     updates: dict[RecordKind, pl.DataFrame] = {}
+    error: ConnectorError | None = None
     try:
         scores, issues, accounts = _pull_and_score(
             connector, policy, options, now, notify
         )
         _count_scores(report, scores, issues)
         report.calibration = calibrate_scores(accounts, scores, policy).to_dict()
-        if options.snapshot_dir is not None and not options.dry_run:
-            _save_snapshot(options.snapshot_dir, options, scores, report, policy, now)
         updates = {kind: changed_records(scores, kind) for kind in _kinds(options)}
         report.records_changed = sum(frame.height for frame in updates.values())
         report.planned_write_calls = sum(
@@ -108,14 +113,23 @@ def run_pipeline(
         report.status = (
             RunStatus.PARTIAL if report.write_failures else RunStatus.SUCCEEDED
         )
+        # Saved only once the CRM holds the values: a snapshot stands for what
+        # the CRM was given, never for a run whose writes failed.
+        if options.snapshot_dir is not None and not options.dry_run:
+            _save_snapshot(options.snapshot_dir, options, scores, report, policy, now)
     except BudgetExhaustedError as exc:
         report.status = RunStatus.BUDGET_EXHAUSTED
         report.message = _joined(report.message, exc.message)
         logger.warning("Run %s stopped: %s", report.run_id, exc.message)
+    except ConnectorError as exc:
+        error = exc
+        report.status = RunStatus.FAILED
+        report.message = _joined(report.message, exc.message)
+        logger.warning("Run %s failed: %s", report.run_id, exc.message)
     finally:
         _finish_report(report, connector, started)
 
-    return PipelineResult(report=report, scores=scores, updates=updates)
+    return PipelineResult(report=report, scores=scores, updates=updates, error=error)
 
 
 def _pull_and_score(
@@ -149,7 +163,21 @@ def _pull_and_score(
     if leads is not None:
         read_issues.append(leads.issues)
     issues = pl.concat([*read_issues, scoring.issues], how="vertical_relaxed")
-    return scoring.scores, issues.select(ISSUE_SCHEMA.keys()), accounts.frame
+    return scoring.scores, _one_issue_per_record(issues), accounts.frame
+
+
+def _one_issue_per_record(issues: pl.DataFrame) -> pl.DataFrame:
+    """Keep the first problem of each record, so no record is counted twice.
+
+    A value the connector could not parse comes back null, and the scoring
+    model then reports the null too (a won deal without an amount): the
+    connector's message, being nearer the source, is the one kept.
+    """
+    record = [pl.col("object").str.to_lowercase(), pl.col("record_id")]
+    first = pl.int_range(pl.len()).over(record) == 0
+    return issues.select(ISSUE_SCHEMA.keys()).filter(
+        first | pl.col("record_id").is_null()
+    )
 
 
 def _save_snapshot(
