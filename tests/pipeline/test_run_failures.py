@@ -1,0 +1,62 @@
+"""Runs that fail or meet bad input still account for themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from worker.cli import app
+
+PROFILE = """
+shape = "salesforce"
+[files]
+accounts = "Account.csv"
+opportunities = "Opportunity.csv"
+"""
+
+
+def _org(tmp_path: Path, opportunities: str) -> Path:
+    (tmp_path / "Account.csv").write_text("Id,Name\nA1,Acme\n")
+    (tmp_path / "Opportunity.csv").write_text(opportunities)
+    profile = tmp_path / "profile.toml"
+    profile.write_text(PROFILE)
+    return profile
+
+
+def _run(profile: Path, report: Path) -> tuple[int, str, dict[str, object]]:
+    args = ["run", "--csv", str(profile), "--as-of", "2017-12-31"]
+    args += ["--report-json", str(report), "--output", str(profile.parent / "o.csv")]
+    outcome = CliRunner().invoke(app, args)
+    return outcome.exit_code, outcome.output, json.loads(report.read_text())
+
+
+def test_a_failed_run_still_writes_its_report_naming_the_cause(
+    tmp_path: Path,
+) -> None:
+    profile = _org(tmp_path, "Id,AccountId,StageName\nO1,A1,Closed Won\n")
+
+    code, output, report = _run(profile, tmp_path / "r.json")
+
+    assert code == 2
+    assert report["status"] == "failed"
+    assert "Amount" in str(report["message"])
+    assert "Amount" in output
+
+
+def test_an_unparseable_amount_is_counted_once_not_also_as_missing(
+    tmp_path: Path,
+) -> None:
+    opportunities = (
+        "Id,AccountId,Amount,StageName,IsWon,IsClosed,CloseDate\n"
+        "O1,A1,abc,Closed Won,true,true,2017-05-01\n"
+        "O2,A1,100,Closed Won,true,true,2017-05-01\n"
+    )
+    profile = _org(tmp_path, opportunities)
+
+    code, _, report = _run(profile, tmp_path / "r.json")
+
+    assert code == 0
+    assert report["skipped"] == {"non_numeric_amount": 1}
+    assert report["accounts_scored"] == 1
