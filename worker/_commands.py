@@ -20,7 +20,7 @@ from rich.console import Console
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
 from worker.history import RunHistory
-from worker.settings import Settings
+from worker.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -38,6 +38,11 @@ _PASS_THROUGH = {
     "help_option_names": [],
 }
 _OK_STATUSES = ("succeeded", "partial")
+
+OrgOption = Annotated[
+    str | None,
+    typer.Option(help="An org of the orgs file (MKP_ORGS_FILE); default: MKP_ORG."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -59,34 +64,55 @@ def backfill(
         dt.datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Score as of this date (YYYY-MM-DD)."),
     ] = None,
+    org: OrgOption = None,
 ) -> None:
     """Enqueue a full backfill of the org: every record rescored and diffed."""
     from worker.celery_app import create_app
     from worker.tasks import BACKFILL_TASK
 
-    settings = Settings()
+    settings = load_settings()
+    org = _served_org(settings, org)
     options: dict[str, Any] = {}
     if csv is not None:
         options["csv_profile"] = str(csv.resolve())
     if as_of is not None:
         options["as_of"] = as_of.date().isoformat()
-    kwargs = {"org": settings.org, "triggered_by": _who(), "options": options}
+    kwargs = {"org": org, "triggered_by": _who(), "options": options}
 
     app = create_app(settings)
     try:
         result = app.send_task(BACKFILL_TASK, kwargs=kwargs)
-        _follow(settings, result, wait=wait)
+        _follow(settings, org, result, wait=wait)
     finally:
         app.close()
 
 
-def _follow(settings: Settings, result: Any, *, wait: bool) -> None:
+def _served_org(settings: Settings, org: str | None) -> str:
+    """``org`` (else ``MKP_ORG``) when this deployment serves it; else exit 2."""
+    from worker.orgs import Orgs, OrgsFileError
+
+    chosen = org or settings.org
     try:
-        console.print(f"Backfill of org {settings.org} queued as task {result.id}.")
+        served = Orgs.from_settings(settings).names
+    except OrgsFileError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}")
+        raise typer.Exit(2) from None
+    if chosen not in served:
+        err_console.print(
+            f"[bold red]error:[/] this deployment serves {', '.join(served)}, "
+            f"not {chosen}: pass --org with one of them"
+        )
+        raise typer.Exit(2)
+    return chosen
+
+
+def _follow(settings: Settings, org: str, result: Any, *, wait: bool) -> None:
+    try:
+        console.print(f"Backfill of org {org} queued as task {result.id}.")
         if not wait:
             return
         with _state(settings) as client:
-            history = RunHistory(client, settings.org, size=settings.history_size)
+            history = RunHistory(client, org, size=settings.history_size)
             entry = wait_for_run(result, history, console)
     except KeyboardInterrupt:
         err_console.print(
@@ -103,33 +129,35 @@ def runs(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the history entries as JSON.")
     ] = False,
+    org: OrgOption = None,
 ) -> None:
     """The latest runs of the org, newest first."""
     from worker.lock import lock_holder
 
-    settings = Settings()
+    settings = load_settings()
+    org = org or settings.org
     with _state(settings) as client:
-        history = RunHistory(client, settings.org, size=settings.history_size)
+        history = RunHistory(client, org, size=settings.history_size)
         entries = history.recent(limit)
-        holder = lock_holder(client, settings.org)
+        holder = lock_holder(client, org)
 
     if as_json:
         typer.echo(json.dumps(entries, indent=2))
     elif not entries:
-        console.print(f"No runs recorded for org {settings.org} yet.")
+        console.print(f"No runs recorded for org {org} yet.")
     else:
         console.print(runs_table(entries, lock_holder=holder))
 
 
 def worker(ctx: typer.Context) -> None:
     """Start a Celery worker; all options go to celery worker (try --help)."""
-    settings = Settings()
+    settings = load_settings()
     _exec_celery(["worker", f"--loglevel={settings.log_level}", *ctx.args])
 
 
 def beat(ctx: typer.Context) -> None:
     """Start Celery beat, the nightly scheduler; run exactly one."""
-    settings = Settings()
+    settings = load_settings()
     _exec_celery(["beat", f"--loglevel={settings.log_level}", *ctx.args])
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from connectors import ConnectorError, FatalError
@@ -20,10 +19,10 @@ from worker._display import print_changes, print_events, print_matrix, print_ski
 from worker.connect import open_connector
 from worker.pipeline import PipelineResult, RunOptions, run_pipeline
 from worker.reporting import report_command
-from worker.settings import Settings
+from worker.settings import Settings, SettingsError, load_settings
 from worker.snapshots import default_snapshot_dir
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     help="Customer Potential Matrix worker: score accounts and leads, write segments.",
@@ -53,17 +52,19 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load_settings() -> Settings:
-    """The settings, or an error naming each bad variable (never its value)."""
     try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"MKP_{'__'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise _fail(f"invalid settings: {problems}") from exc
-    except ConnectorError as exc:
-        raise _fail(f"invalid settings: {exc}") from exc
+        return load_settings()
+    except SettingsError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def main() -> None:
+    """Console entry point: settings errors become one clear line, exit 2."""
+    try:
+        app()
+    except SettingsError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(2) from exc
 
 
 @app.command()

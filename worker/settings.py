@@ -1,5 +1,6 @@
 """All settings, read and validated once: environment (``MKP_``, nested with
-``__``), an optional ``.env`` file, and a TOML policy file.
+``__``), an optional ``.env`` file, a TOML policy file, and for a deployment
+serving several orgs an orgs file (``worker.orgs``).
 
 Secrets are ``SecretStr`` and never printed: ``Settings.redacted()`` is what
 logs and ``mkp check`` show.
@@ -9,17 +10,42 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from connectors import SalesforceSettings
+from connectors import ConnectorError, SalesforceSettings
 from mkp_core import Policy
 
-__all__ = ["Settings", "redact_url"]
+__all__ = [
+    "ORG_NAME_PATTERN",
+    "IanaZone",
+    "Settings",
+    "SettingsError",
+    "known_zone",
+    "load_settings",
+    "redact_url",
+]
+
+# An org name keys Redis entries, queues and snapshot folders.
+ORG_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def known_zone(value: str) -> str:
+    """``value`` when it names an IANA time zone; else a message that says so."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin"
+        ) from exc
+    return value
+
+
+IanaZone = Annotated[str, AfterValidator(known_zone)]
 
 
 class Settings(BaseSettings):
@@ -35,15 +61,22 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    org: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    org: str = Field(default="default", pattern=ORG_NAME_PATTERN)
     policy_file: Path | None = None
     csv_profile: Path | None = None
     salesforce: SalesforceSettings | None = None
+    # Several orgs in one deployment: one table per org (``worker.orgs``).
+    orgs_file: Path | None = None
+    # Per-org keys from the environment, ``MKP_ORGS__<ORG>__<KEY>``, merged
+    # over the orgs file. Raw values, secrets among them: never dumped.
+    orgs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
 
     broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     result_backend: SecretStr = SecretStr("redis://127.0.0.1:6379/1")
     schedule_time: dt.time = dt.time(2, 30)
-    schedule_timezone: str = "UTC"
+    schedule_timezone: IanaZone = "UTC"
     run_soft_time_limit_s: int = Field(default=4 * 3600, gt=0)
     run_time_limit_s: int = Field(default=4 * 3600 + 600, gt=0)
     history_size: int = Field(default=200, gt=0)
@@ -67,17 +100,6 @@ class Settings(BaseSettings):
     # On SIGQUIT (or SIGTERM with REMAP_SIGTERM=SIGQUIT) a worker waits this
     # long for its run, then hands the task back to the queue to be resumed.
     shutdown_grace_s: float = Field(default=60.0, ge=0)
-
-    @field_validator("schedule_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin"
-            ) from exc
-        return value
 
     @model_validator(mode="after")
     def _time_limits_nest(self) -> Self:
@@ -122,3 +144,21 @@ def redact_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names each bad variable."""
+
+
+def load_settings() -> Settings:
+    """The settings, or a ``SettingsError`` naming each bad variable (not its value)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MKP_{'__'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc
+    except ConnectorError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from exc

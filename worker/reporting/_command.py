@@ -16,7 +16,7 @@ from worker.reporting._html import render_html
 from worker.reporting._select import select_snapshots
 from worker.reporting._text import print_report
 from worker.reporting._words import words_for
-from worker.settings import Settings
+from worker.settings import load_settings
 from worker.snapshots import SnapshotError, default_snapshot_dir
 
 __all__ = ["report_command"]
@@ -60,7 +60,7 @@ def report_command(
     """Report on saved runs: matrix, bubble view, migration, calibration, leads."""
     if since and (from_snapshot or to_snapshot):
         raise _fail("use --since or --from/--to, not both")
-    settings = Settings()
+    settings = load_settings()
     try:
         policy = settings.load_policy()
     except PolicyError as exc:
