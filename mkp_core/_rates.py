@@ -6,6 +6,10 @@ start date is a dated rate valid on ``[start_date, next_start_date)``; a row
 without one is the static rate, used when no dated rate covers the day. The
 corporate currency converts at 1 whatever the rates say.
 
+A rate row that cannot convert anything (no code, a rate that is not a
+positive finite number) is left out and reported, and so is every row after
+the first for the same currency and start date: the first one is used.
+
 Rates are resolved once per distinct (currency, day) pair, a few thousand at
 most, and mapped back onto millions of deals through one integer key: string
 joins over every deal cost several times more.
@@ -15,14 +19,90 @@ from __future__ import annotations
 
 import polars as pl
 
+from mkp_core._rules import IssueReason, Rule, blank, split
 from mkp_core.policy import Policy
 
-__all__ = ["RATE_COLUMN", "RATE_DATE_COLUMN", "effective_currency", "with_rates"]
+__all__ = [
+    "RATE_COLUMN",
+    "RATE_DATE_COLUMN",
+    "checked_rates",
+    "effective_currency",
+    "with_rates",
+]
 
 RATE_COLUMN = "_rate"
 RATE_DATE_COLUMN = "_rate_date"
 _CODE = "_currency_index"
 _KEY = "_rate_key"
+_INVALID = "_invalid_rate"
+_KEPT = "_kept_rate"
+
+
+def checked_rates(rates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rate rows able to convert, codes upper-cased, one per currency and
+    start date; and one issue per row left out."""
+    code, rate, start = pl.col("currency_code"), pl.col("rate"), pl.col("start_date")
+    normalised = rates.with_columns(code.str.strip_chars().str.to_uppercase())
+    # Only valid rows compete for a currency and start date, so an invalid
+    # first row does not make the valid one after it a duplicate. The rate
+    # kept is found before the split: messages see only the rows left out.
+    flagged = normalised.with_columns(_invalid(rate).alias(_INVALID)).with_columns(
+        rate.first().over(code, start, _INVALID).alias(_KEPT)
+    )
+    usable, issues = split(flagged, "rate", "currency_code", _rate_rules())
+
+    return usable.drop(_INVALID, _KEPT), issues
+
+
+def _invalid(rate: pl.Expr) -> pl.Expr:
+    return rate.is_null() | ~rate.is_finite() | (rate <= 0)
+
+
+def _rate_rules() -> tuple[Rule, ...]:
+    code, rate, start = pl.col("currency_code"), pl.col("rate"), pl.col("start_date")
+    invalid = pl.col(_INVALID)
+    repeats = (
+        pl.when(start.is_null())
+        .then(pl.format("Currency {} has more than one static rate", code))
+        .otherwise(pl.format("Currency {} has more than one rate from {}", code, start))
+    )
+
+    return (
+        Rule(
+            IssueReason.MISSING_ID,
+            "currency_code",
+            blank(code),
+            pl.lit("Rate row without currency_code skipped"),
+        ),
+        Rule(
+            IssueReason.INVALID_RATE,
+            "rate",
+            invalid,
+            pl.when(rate.is_null())
+            .then(
+                pl.format("Currency {} has a row without a rate; it is ignored", code)
+            )
+            .otherwise(
+                pl.format(
+                    "Currency {}: rate {} is not a positive finite number; the row "
+                    "is ignored",
+                    code,
+                    rate,
+                )
+            ),
+        ),
+        Rule(
+            IssueReason.DUPLICATE_RATE,
+            "rate",
+            ~invalid & ~pl.struct(code, start, invalid).is_first_distinct(),
+            pl.format(
+                "{}; {} is ignored and the first, {}, used",
+                repeats,
+                rate,
+                pl.col(_KEPT),
+            ),
+        ),
+    )
 
 
 def effective_currency(policy: Policy) -> pl.Expr:

@@ -3,43 +3,48 @@
 A record that cannot be scored honestly (an opportunity without an account, a
 won deal without an amount, an amount in a currency with no rate, ...) is kept
 out of scoring and reported as one issue row in ``ISSUE_SCHEMA``, with a
-stable ``reason`` key and a message naming the record and the field. One bad
-record never stops the rest of the portfolio.
+stable ``reason`` key and a message naming the record and the field: the first
+rule it breaks, in the order the rules are listed. One bad record never stops
+the rest of the portfolio.
 
-Each record gets at most one issue: the first rule it breaks, in the order
-the rules are listed, so issue counts equal the records left out.
+A field that cannot be believed on a record that can still be scored (a
+negative head count, an override of 1e300) is emptied instead, and reported
+once per field: the record is scored without it, by the next potential method.
+A conversion rate row that cannot convert anything is left out and reported.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 
 import polars as pl
 
 from mkp_core._rates import (
     RATE_COLUMN,
     RATE_DATE_COLUMN,
+    checked_rates,
     effective_currency,
     with_rates,
 )
-from mkp_core.frames import ISSUE_SCHEMA
+from mkp_core._rules import (
+    REASON,
+    IssueReason,
+    Rule,
+    blank,
+    first_broken,
+    issue_rows,
+    set_aside,
+    split,
+)
 from mkp_core.policy import Policy
 
 __all__ = ["CleanInputs", "CleanLeads", "IssueReason", "clean_inputs", "clean_leads"]
 
+# Above any employer on earth (the largest have about three million staff):
+# a head count this large is a typing error.
+_MAX_EMPLOYEES = 1e7
 
-class IssueReason(enum.StrEnum):
-    """Why a record was kept out of scoring; the key counted in run reports."""
-
-    MISSING_ID = "missing_id"
-    DUPLICATE_ID = "duplicate_id"
-    ORPHAN_OPPORTUNITY = "orphan_opportunity"
-    MISSING_AMOUNT = "missing_amount"
-    NEGATIVE_AMOUNT = "negative_amount"
-    WON_WITHOUT_CLOSE_DATE = "won_without_close_date"
-    UNKNOWN_CURRENCY = "unknown_currency"
-    ABSURD_AMOUNT = "absurd_amount"
+_KNOWN_ACCOUNT = "_known_account"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,18 +68,6 @@ class CleanLeads:
     issues: pl.DataFrame
 
 
-@dataclasses.dataclass(frozen=True)
-class _Rule:
-    reason: IssueReason
-    field: str
-    broken: pl.Expr
-    message: pl.Expr
-
-
-_REASON = "_reason"
-_KNOWN_ACCOUNT = "_known_account"
-
-
 def clean_inputs(
     accounts: pl.DataFrame,
     opportunities: pl.DataFrame,
@@ -82,51 +75,109 @@ def clean_inputs(
     policy: Policy,
 ) -> CleanInputs:
     """Drop and report what cannot be scored; convert amounts to corporate."""
-    accounts, account_issues = _check_ids(accounts, "account", "account_id")
-    flagged = _flag_opportunities(opportunities, accounts, rates, policy)
+    accounts, account_issues = _check_records(accounts, "account", "account_id", policy)
+    usable_rates, rate_issues = checked_rates(rates)
+    flagged = _flag_opportunities(opportunities, accounts, usable_rates, policy)
 
-    clean = flagged.filter(pl.col(_REASON).is_null()).drop(_REASON, RATE_DATE_COLUMN)
-    opportunity_issues = _issue_rows(
+    clean = flagged.filter(pl.col(REASON).is_null()).drop(REASON, RATE_DATE_COLUMN)
+    opportunity_issues = issue_rows(
         flagged, "opportunity", "opportunity_id", _opportunity_rules(policy)
     )
-    issues = pl.concat([account_issues, opportunity_issues])
+    issues = pl.concat([account_issues, rate_issues, opportunity_issues])
 
     return CleanInputs(accounts=accounts, opportunities=clean, issues=issues)
 
 
-def clean_leads(leads: pl.DataFrame) -> CleanLeads:
-    """Drop and report leads without an id, or repeating one (the first is kept)."""
-    kept, issues = _check_ids(leads, "lead", "lead_id")
+def clean_leads(leads: pl.DataFrame, policy: Policy) -> CleanLeads:
+    """Drop and report leads without an id, or repeating one (the first is
+    kept); empty and report sizes and overrides that cannot be believed."""
+    kept, issues = _check_records(leads, "lead", "lead_id", policy)
     return CleanLeads(leads=kept, issues=issues)
 
 
-def _check_ids(
-    frame: pl.DataFrame, object_name: str, id_column: str
+def _check_records(
+    frame: pl.DataFrame, object_name: str, id_column: str, policy: Policy
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first row per id; report blank and repeated ids."""
+    """Accounts or leads: one row per id, fields checked on the rows kept."""
+    identified, id_issues = split(
+        frame, object_name, id_column, _id_rules(object_name, id_column)
+    )
+    checked, field_issues = set_aside(
+        identified, object_name, id_column, _field_rules(object_name, id_column, policy)
+    )
+
+    return checked, pl.concat([id_issues, field_issues])
+
+
+def _id_rules(object_name: str, id_column: str) -> tuple[Rule, ...]:
+    """Blank ids and repeated ids (the first row is kept)."""
     record_id = pl.col(id_column)
-    rules = (
-        _Rule(
+    label = object_name.capitalize()
+    return (
+        Rule(
             IssueReason.MISSING_ID,
             id_column,
-            _blank(record_id),
-            pl.lit(f"{object_name.capitalize()} row without {id_column} skipped"),
+            blank(record_id),
+            pl.lit(f"{label} row without {id_column} skipped"),
         ),
-        _Rule(
+        Rule(
             IssueReason.DUPLICATE_ID,
             id_column,
             ~record_id.is_first_distinct(),
             pl.format(
-                f"{object_name.capitalize()} {{}} appears more than once; "
-                "the first row is used",
+                f"{label} {{}} appears more than once; the first row is used",
                 record_id,
             ),
         ),
     )
-    flagged = frame.with_columns(_first_broken(rules))
 
-    kept = flagged.filter(pl.col(_REASON).is_null()).drop(_REASON)
-    return kept, _issue_rows(flagged, object_name, id_column, rules)
+
+def _field_rules(object_name: str, id_column: str, policy: Policy) -> tuple[Rule, ...]:
+    """Sizes and overrides no customer can have."""
+    cap = policy.max_annual_revenue
+    bounds = (
+        _Bounds("employees", IssueReason.INVALID_SIZE, _MAX_EMPLOYEES),
+        # No turnover yet is a real state of a young company, not a typo.
+        _Bounds("annual_revenue", IssueReason.INVALID_SIZE, cap, zero_allowed=True),
+        _Bounds("potential_override", IssueReason.INVALID_OVERRIDE, cap),
+    )
+    return tuple(rule for b in bounds for rule in b.rules(object_name, id_column))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bounds:
+    """What a size or an override must be: finite, positive, at most ``cap``."""
+
+    field: str
+    reason: IssueReason
+    cap: float
+    zero_allowed: bool = False
+
+    def rules(self, object_name: str, id_column: str) -> tuple[Rule, ...]:
+        value = pl.col(self.field)
+        too_small = value < 0 if self.zero_allowed else value <= 0
+        sign = "below zero" if self.zero_allowed else "not a positive number"
+
+        def says(problem: str) -> pl.Expr:
+            return pl.format(
+                f"{object_name.capitalize()} {{}}: {self.field} is {{}}, {problem}; "
+                "the value is ignored and the record scored without it",
+                pl.col(id_column),
+                value,
+            )
+
+        return (
+            Rule(
+                self.reason, self.field, ~value.is_finite(), says("not a finite number")
+            ),
+            Rule(self.reason, self.field, too_small, says(sign)),
+            Rule(
+                self.reason,
+                self.field,
+                value > self.cap,
+                says(f"above the cap of {self.cap:g}"),
+            ),
+        )
 
 
 def _flag_opportunities(
@@ -141,7 +192,6 @@ def _flag_opportunities(
         with_rates(opportunities, rates, policy)
         .lazy()
         .with_columns(
-            pl.col("amount").fill_nan(None),
             pl.col("is_won").fill_null(False),
             pl.col("is_closed").fill_null(False) | pl.col("is_won").fill_null(False),
         )
@@ -152,13 +202,13 @@ def _flag_opportunities(
     )
 
     return (
-        converted.with_columns(_first_broken(_opportunity_rules(policy)))
+        converted.with_columns(first_broken(_opportunity_rules(policy)))
         .drop(_KNOWN_ACCOUNT, RATE_COLUMN)
         .collect()
     )
 
 
-def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
+def _opportunity_rules(policy: Policy) -> tuple[Rule, ...]:
     opportunity_id = pl.col("opportunity_id")
     amount, won = pl.col("amount"), pl.col("is_won")
     currency = effective_currency(policy)
@@ -166,26 +216,12 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
     corporate = policy.corporate_currency
 
     return (
-        _Rule(
-            IssueReason.MISSING_ID,
-            "opportunity_id",
-            _blank(opportunity_id),
-            pl.lit("Opportunity row without opportunity_id skipped"),
-        ),
-        _Rule(
-            IssueReason.DUPLICATE_ID,
-            "opportunity_id",
-            ~opportunity_id.is_first_distinct(),
-            pl.format(
-                "Opportunity {} appears more than once; the first row is used",
-                opportunity_id,
-            ),
-        ),
-        _Rule(
+        *_id_rules("opportunity", "opportunity_id"),
+        Rule(
             IssueReason.ORPHAN_OPPORTUNITY,
             "account_id",
             ~pl.col(_KNOWN_ACCOUNT),
-            pl.when(_blank(pl.col("account_id")))
+            pl.when(blank(pl.col("account_id")))
             .then(pl.format("Opportunity {} has no account_id", opportunity_id))
             .otherwise(
                 pl.format(
@@ -196,7 +232,19 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
                 )
             ),
         ),
-        _Rule(
+        Rule(
+            IssueReason.NON_FINITE_AMOUNT,
+            "amount",
+            amount.is_nan() | amount.is_infinite(),
+            pl.format(
+                "Opportunity {} has an amount that is not a finite number ({} {}); "
+                "correct the amount to count it",
+                opportunity_id,
+                amount,
+                currency,
+            ),
+        ),
+        Rule(
             IssueReason.MISSING_AMOUNT,
             "amount",
             won & amount.is_null(),
@@ -205,7 +253,7 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
                 opportunity_id,
             ),
         ),
-        _Rule(
+        Rule(
             IssueReason.NEGATIVE_AMOUNT,
             "amount",
             amount < 0,
@@ -216,7 +264,7 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
                 currency,
             ),
         ),
-        _Rule(
+        Rule(
             IssueReason.WON_WITHOUT_CLOSE_DATE,
             "close_date",
             won & pl.col("close_date").is_null(),
@@ -226,19 +274,19 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
                 opportunity_id,
             ),
         ),
-        _Rule(
+        Rule(
             IssueReason.UNKNOWN_CURRENCY,
             "currency_code",
             amount.is_not_null() & pl.col(RATE_COLUMN).is_null(),
             pl.format(
-                "Opportunity {}: no conversion rate for {} on {}; add the rate "
-                "to convert its amount",
+                "Opportunity {}: no valid conversion rate for {} on {}; add or "
+                "correct the rate to convert its amount",
                 opportunity_id,
                 currency,
                 pl.col(RATE_DATE_COLUMN),
             ),
         ),
-        _Rule(
+        Rule(
             IssueReason.ABSURD_AMOUNT,
             "amount",
             pl.col("amount_corporate") > cap,
@@ -249,47 +297,4 @@ def _opportunity_rules(policy: Policy) -> tuple[_Rule, ...]:
                 pl.col("amount_corporate"),
             ),
         ),
-    )
-
-
-def _blank(column: pl.Expr) -> pl.Expr:
-    return column.is_null() | (column.str.strip_chars() == "")
-
-
-def _first_broken(rules: tuple[_Rule, ...]) -> pl.Expr:
-    """The index of the first rule a row breaks, null when it breaks none."""
-    return pl.coalesce(
-        pl.when(rule.broken).then(pl.lit(index, pl.UInt8))
-        for index, rule in enumerate(rules)
-    ).alias(_REASON)
-
-
-def _issue_rows(
-    flagged: pl.DataFrame, object_name: str, id_column: str, rules: tuple[_Rule, ...]
-) -> pl.DataFrame:
-    """One ISSUE_SCHEMA row per flagged record; messages built only for those."""
-    rule_index = pl.col(_REASON)
-    field = pl.coalesce(
-        pl.when(rule_index == index).then(pl.lit(rule.field))
-        for index, rule in enumerate(rules)
-    )
-    reason = pl.coalesce(
-        pl.when(rule_index == index).then(pl.lit(rule.reason.value))
-        for index, rule in enumerate(rules)
-    )
-    message = pl.coalesce(
-        pl.when(rule_index == index).then(rule.message)
-        for index, rule in enumerate(rules)
-    )
-
-    return (
-        flagged.filter(rule_index.is_not_null())
-        .select(
-            pl.lit(object_name).alias("object"),
-            pl.col(id_column).alias("record_id"),
-            field.alias("field"),
-            reason.alias("reason"),
-            message.alias("message"),
-        )
-        .cast(pl.Schema(ISSUE_SCHEMA))
     )

@@ -28,6 +28,10 @@ __all__ = [
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
+# The revenue window and the rate dates around as_of must stay inside the
+# calendar Python and Polars can represent.
+AsOf = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(9999, 12, 1))]
+
 
 class PolicyError(ValueError):
     """A policy file or value that cannot be used; the message names the key."""
@@ -39,7 +43,9 @@ class Locale(enum.StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Infinity passes every lower bound and NaN every comparison downstream,
+    # so no number in a policy may be either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LevelCutoffs(_Strict):
@@ -76,8 +82,8 @@ class FirmographicPolicy(_Strict):
     when annual revenue is unknown, ``per_employee_amount`` × head count.
     """
 
-    default_revenue_ratio: float = Field(default=0.001, ge=0)
-    revenue_ratio_by_industry: dict[str, float] = Field(default_factory=dict)
+    default_revenue_ratio: Share = 0.001
+    revenue_ratio_by_industry: dict[str, Share] = Field(default_factory=dict)
     per_employee_amount: float = Field(default=100.0, ge=0)
 
 
@@ -102,12 +108,17 @@ class Policy(_Strict):
     ``as_of`` None means "today (UTC)", fixed once at the start of a run.
     """
 
-    as_of: dt.date | None = None
+    as_of: AsOf | None = None
     window_days: int = Field(default=365, gt=0, le=3660)
     corporate_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     # An opportunity above this amount (corporate currency) is a typing error,
     # not a deal: it is reported and kept out of revenue.
     max_opportunity_amount: float = Field(default=1e12, gt=0)
+    # An annual revenue above this amount (corporate currency) is a typing
+    # error too; so is a potential override above it, since no customer buys
+    # more from us than the largest turnover believed. Either value is then
+    # ignored and reported, and the record is scored without it.
+    max_annual_revenue: float = Field(default=1e15, gt=0)
     potential_methods: tuple[PotentialMethod, ...] = (
         PotentialMethod.OVERRIDE,
         PotentialMethod.PEERS,
@@ -163,7 +174,11 @@ class Policy(_Strict):
 
     def resolved(self, today: dt.date) -> Policy:
         """This policy with ``as_of`` fixed (to ``today`` when unset)."""
-        return self if self.as_of else self.model_copy(update={"as_of": today})
+        if self.as_of:
+            return self
+        # Validated again rather than copied, so a clock far off the calendar
+        # is refused like an as_of from a file.
+        return self.from_mapping({**dict(self), "as_of": today}, source="today")
 
     @property
     def as_of_date(self) -> dt.date:

@@ -60,20 +60,20 @@ def _per_account(opportunities: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     # Then plain column sums and maxima per group: far cheaper over millions
     # of deals than filtering inside each group.
     relevant = opportunities.filter(~pl.col("is_closed") | won_by_as_of)
+    # Each deal is counted in whole cents: integer sums do not depend on the
+    # order in which parallel group-by workers add the deals up, so the same
+    # input gives the same revenue to the cent (a float sum rounded after
+    # the fact differs by a cent now and then, and rewrites the record).
+    cents = (pl.col("amount_corporate") * 100).round(mode="half_away_from_zero")
     facts = relevant.select(
         "account_id",
-        pl.when(in_window)
-        .then(pl.col("amount_corporate"))
-        .otherwise(0.0)
-        .alias("_won"),
+        pl.when(in_window).then(cents.cast(pl.Int64)).otherwise(0).alias("_won"),
         pl.when(won_by_as_of).then(close_date).alias("last_win_date"),
         (~pl.col("is_closed")).alias("open_pipeline"),
         won_by_as_of.alias("ever_won"),
     )
-    # Rounded to cents so the total does not depend on the order in which
-    # parallel group-by workers add the deals up.
     return facts.group_by("account_id").agg(
-        pl.col("_won").sum().round(2).alias("window_revenue"),
+        (pl.col("_won").sum() / 100).alias("window_revenue"),
         pl.col("last_win_date").max(),
         pl.col("open_pipeline").any(),
         pl.col("ever_won").any(),

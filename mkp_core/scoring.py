@@ -88,7 +88,7 @@ def score_portfolio(
         policy,
     )
     cleaned_leads = (
-        clean_leads(_conform(leads, LEAD_SCHEMA)) if leads is not None else None
+        clean_leads(_conform(leads, LEAD_SCHEMA), policy) if leads is not None else None
     )
 
     customers = with_revenue(inputs.accounts, inputs.opportunities, policy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
 import pytest
@@ -15,6 +16,8 @@ from core_builders import (
     rates,
     won,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mkp_core import ISSUE_SCHEMA, IssueReason, clean_inputs, clean_leads
 from mkp_core.frames import LEAD_SCHEMA
@@ -96,6 +99,43 @@ def test_default_cap_treats_a_trillion_and_more_as_absurd() -> None:
     assert issue["reason"] == "absurd_amount"
 
 
+@pytest.mark.parametrize("amount", [math.nan, math.inf, -math.inf])
+def test_an_amount_that_is_not_a_finite_number_is_reported_as_such(
+    amount: float,
+) -> None:
+    result = _clean(won("O1", "A1", amount))
+
+    issue = _only_issue(result)
+    assert (issue["reason"], issue["field"], issue["record_id"]) == (
+        "non_finite_amount",
+        "amount",
+        "O1",
+    )
+    assert "not a finite number" in issue["message"]
+    assert result.opportunities.is_empty()
+
+
+def test_a_nan_amount_on_an_open_deal_is_reported_too() -> None:
+    issue = _only_issue(_clean({**open_deal("O1", "A1"), "amount": math.nan}))
+
+    assert issue["reason"] == "non_finite_amount"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats()), max_size=12))
+def test_every_opportunity_is_kept_with_a_finite_amount_or_reported_once(
+    amounts: list[float | None],
+) -> None:
+    deals = [won(f"O{i}", "A1", amount) for i, amount in enumerate(amounts)]
+
+    result = _clean(*deals)
+
+    assert result.opportunities.height + result.issues.height == len(amounts)
+    corporate = result.opportunities.get_column("amount_corporate")
+    assert corporate.is_finite().all()
+    assert result.issues.get_column("record_id").is_unique().all()
+
+
 def test_won_opportunity_without_close_date_is_reported() -> None:
     issue = _only_issue(_clean(won("O1", "A1", 10.0, close_date=None)))
 
@@ -161,7 +201,7 @@ def test_repeated_lead_id_keeps_the_first_lead() -> None:
         if name not in ("lead_id", "name")
     )
 
-    result = clean_leads(leads.select(list(LEAD_SCHEMA)))
+    result = clean_leads(leads.select(list(LEAD_SCHEMA)), policy())
 
     assert result.leads.get_column("name").to_list() == ["first", "other"]
     assert result.issues.select("object", "record_id", "reason").row(0) == (

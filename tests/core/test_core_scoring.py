@@ -136,3 +136,14 @@ def test_maven_sample_scores_every_account_with_peers() -> None:
     assert scores.get_column("potential_method").unique().to_list() == ["peers"]
     assert scores.get_column("segment").is_between(1, 9).all()
     assert (scores.get_column("potential") >= scores.get_column("window_revenue")).all()
+
+
+def test_a_nan_amount_is_reported_and_never_becomes_a_nan_potential() -> None:
+    deals = opportunities(*WINS, won("O9", "A6", float("nan")))
+
+    result = score(accounts(*CUSTOMERS), deals)
+
+    assert result.scores.get_column("potential").is_finite().all()
+    assert result.issues.select("record_id", "reason").rows() == [
+        ("O9", "non_finite_amount")
+    ]
