@@ -10,15 +10,22 @@ from connectors import (
     CsvConnector,
     SalesforceConnector,
 )
+from worker.orgs import OrgSettings
 from worker.settings import Settings
 
 __all__ = ["open_connector"]
 
 
 def open_connector(
-    settings: Settings, *, csv_profile: Path | None = None, output: Path | None = None
+    settings: Settings | OrgSettings,
+    *,
+    csv_profile: Path | None = None,
+    output: Path | None = None,
 ) -> CrmConnector:
-    """A CSV profile when one is given, else the configured Salesforce org."""
+    """A CSV profile when one is given, else the configured Salesforce org.
+
+    ``settings`` is the deployment's (its single org) or one org's of many.
+    """
     profile = csv_profile or settings.csv_profile
     if profile is not None:
         return CsvConnector.from_profile(profile, output=output)

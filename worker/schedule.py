@@ -12,6 +12,10 @@ exact UTC instant, so daylight-saving changes are decided once, here:
 Either way the run fires exactly once per local calendar day. The task adds a
 second guard: a resegmentation already done for an org and local run date is
 skipped, whoever delivers it.
+
+A deployment serving several orgs gets one beat entry per org, each with the
+org's own time and zone; the tasks share the deployment's queue, so whichever
+worker is free takes the next org.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from celery.schedules import BaseSchedule, schedstate
+
+from worker.orgs import Orgs
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -103,16 +109,25 @@ class NightlySchedule(BaseSchedule):  # type: ignore[misc]  # celery ships no ty
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The beat schedule: one nightly resegmentation of the configured org."""
+    """The beat schedule: one nightly resegmentation per org served.
+
+    The entry of the top-level org (``MKP_ORG``) is ``nightly-resegment``, so
+    a single-org deployment keeps its schedule state; an org of the orgs file
+    gets ``nightly-resegment:<org>``.
+    """
+    schedules = Orgs.from_settings(settings).schedules()
     return {
-        "nightly-resegment": {
+        _entry_name(settings, org): {
             "task": RESEGMENT_TASK,
-            "schedule": NightlySchedule(
-                settings.schedule_time, settings.schedule_timezone
-            ),
-            "kwargs": {"org": settings.org, "triggered_by": "schedule"},
+            "schedule": NightlySchedule(when.schedule_time, when.schedule_timezone),
+            "kwargs": {"org": org, "triggered_by": "schedule"},
         }
+        for org, when in schedules.items()
     }
+
+
+def _entry_name(settings: Settings, org: str) -> str:
+    return "nightly-resegment" if org == settings.org else f"nightly-resegment:{org}"
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
