@@ -218,10 +218,15 @@ class _TaskRun:
     def _run_pipeline(self) -> dict[str, Any]:
         self._record(self._report(RunStatus.RUNNING))
         try:
-            connector = open_connector(self.org, csv_profile=self.options.csv_profile)
+            policy = self._policy()
+            connector = open_connector(
+                self.org,
+                csv_profile=self.options.csv_profile,
+                corporate_currency=policy.corporate_currency,
+            )
             result = run_pipeline(
                 connector,
-                self._policy(),
+                policy,
                 self._run_options(),
                 now=self.checkpoint.now,
                 progress=self._progress,

@@ -101,7 +101,12 @@ def run(
         base = settings.load_policy(policy)
         updates = {"as_of": as_of.date() if as_of else None, "locale": locale}
         chosen = base.model_copy(update={k: v for k, v in updates.items() if v})
-        connector = open_connector(settings, csv_profile=csv, output=output)
+        connector = open_connector(
+            settings,
+            csv_profile=csv,
+            output=output,
+            corporate_currency=chosen.corporate_currency,
+        )
         options = RunOptions(
             org=settings.org,
             dry_run=dry_run,

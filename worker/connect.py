@@ -21,14 +21,18 @@ def open_connector(
     *,
     csv_profile: Path | None = None,
     output: Path | None = None,
+    corporate_currency: str | None = None,
 ) -> CrmConnector:
     """A CSV profile when one is given, else the configured Salesforce org.
 
-    ``settings`` is the deployment's (its single org) or one org's of many.
+    ``settings`` is the deployment's (its single org) or one org's of many;
+    ``corporate_currency`` (the policy's) converts CSV account amounts.
     """
     profile = csv_profile or settings.csv_profile
     if profile is not None:
-        return CsvConnector.from_profile(profile, output=output)
+        return CsvConnector.from_profile(
+            profile, output=output, corporate_currency=corporate_currency
+        )
     if settings.salesforce is not None:
         return SalesforceConnector(settings.salesforce)
     raise ConfigurationError(

@@ -25,6 +25,7 @@ import polars as pl
 from connectors.base import Extract, WriteFailure, WriteResult
 from connectors.csv._parse import ReadOptions, read_table
 from connectors.csv._tables import OUTPUT_SCHEMA, output_spec
+from connectors.errors import ConfigurationError
 from connectors.fields import (
     CURRENCY_DECIMALS,
     OBJECT_NAMES,
@@ -58,7 +59,15 @@ class OutputFile:
         self._bom = bom
 
     def read(self) -> Extract:
-        """Every stored row (accounts and leads), last row winning per record."""
+        """Every stored row (accounts and leads), last row winning per record.
+
+        Raises ``ConfigurationError`` when the results path is a directory.
+        """
+        if self.path.is_dir():
+            raise ConfigurationError(
+                f"The results path {self.path} is a directory; name a file, "
+                f"e.g. {self.path / 'mkp-scored.csv'}"
+            )
         if not self.path.exists():
             return Extract(empty_frame(OUTPUT_SCHEMA))
         options = ReadOptions(
@@ -73,13 +82,20 @@ class OutputFile:
         return Extract(frame, issues)
 
     def state(self, kind: RecordKind) -> Extract:
-        """The stored values of one object as ``record_id`` plus ``crm_*`` columns."""
+        """The stored values of one object as ``record_id`` plus ``crm_*`` columns.
+
+        Issues about the file rather than an object's record (a malformed
+        row, text that is not UTF-8) come with the accounts, read every run.
+        """
         stored = self.read()
         object_name = OBJECT_NAMES[kind]
         frame = stored.frame.filter(pl.col("object") == object_name).select(
             "record_id", *(pl.col(f).alias(crm_column(f)) for f in OUTPUT_FIELDS)
         )
-        issues = stored.issues.filter(pl.col("object") == object_name)
+        mine = pl.col("object") == object_name
+        if kind is RecordKind.ACCOUNT:
+            mine = mine | pl.col("object").is_null()
+        issues = stored.issues.filter(mine)
 
         return Extract(frame, issues)
 
@@ -106,7 +122,21 @@ class OutputFile:
         return WriteResult(attempted=updates.height, written=written, failures=failures)
 
     def _replace(self, merged: pl.DataFrame) -> None:
-        """Write to a temporary file beside the target, then rename over it."""
+        """Write to a temporary file beside the target, then rename over it.
+
+        Raises ``ConfigurationError`` naming the path and the system's reason
+        when the file cannot be written there.
+        """
+        try:
+            self._write_then_rename(merged)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigurationError(
+                f"Cannot write the results file {self.path}: {reason}; "
+                "choose a writable location with --output or the profile's output"
+            ) from exc
+
+    def _write_then_rename(self, merged: pl.DataFrame) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
             dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
@@ -130,7 +160,9 @@ class OutputFile:
 def _batch(updates: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     """The updates as ``record_id``, ``name``, output fields and ``changed``.
 
-    A batch without ``changed`` sends every field; last row wins per record.
+    A batch without ``changed`` sends every field. The first row per record
+    is used, for updates and names alike, as the scoring model keeps the
+    first of duplicate records.
     """
     fields = [
         pl.col(f).cast(OUTPUT_SCHEMA[f]) if f in updates.columns else _null(f)
@@ -144,9 +176,9 @@ def _batch(updates: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     own_name = pl.col("name") if "name" in updates.columns else _null("name")
     batch = updates.select(
         "record_id", own_name.alias("own_name"), *fields, changed.alias("changed")
-    ).unique(subset="record_id", keep="last", maintain_order=True)
+    ).unique(subset="record_id", keep="first", maintain_order=True)
     known = names.select("record_id", pl.col("name").alias("known_name")).unique(
-        subset="record_id", keep="last"
+        subset="record_id", keep="first", maintain_order=True
     )
 
     return (

@@ -5,18 +5,34 @@ Every cell is read as text, trimmed (a blank cell is null), then cast with
 as null in the frame and reported as an issue row. The file is scanned lazily
 and only the mapped columns are materialised, so a wide export costs no more
 memory than the columns the product uses.
+
+A file Polars refuses as a whole (a row with extra fields, a quote left
+open) is read again record by record (``_rows``): each malformed row is
+skipped with a ``malformed_row`` issue and the rest is read as usual. Bytes
+that are not UTF-8 are read as U+FFFD and reported once per file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from connectors.base import Extract
+from connectors.csv._file_issues import (
+    REPLACEMENT,
+    ROW_COLUMN,
+    issue_object,
+    issue_record_id,
+    malformed_row_issues,
+    not_utf8_issue,
+    not_utf8_remedy,
+)
+from connectors.csv._rows import MalformedRow, well_formed_copy
 from connectors.csv._tables import TableSpec, ValueKind
 from connectors.errors import InputFileError
 from connectors.fields import percent_to_ratio
@@ -24,7 +40,6 @@ from mkp_core import ISSUE_SCHEMA, empty_frame
 
 logger = logging.getLogger(__name__)
 
-ROW_COLUMN = "_row"
 # Spreadsheet numbering: the header is row 1, so the first record is row 2.
 _FIRST_DATA_ROW = 2
 # Files this small are checked for holding nothing but a BOM and blank lines.
@@ -77,23 +92,30 @@ class ReadOptions:
 
 
 def read_table(path: Path, spec: TableSpec, options: ReadOptions) -> Extract:
-    """The file as a frame in ``spec.schema`` plus one issue per bad cell.
+    """The file as a frame in ``spec.schema`` plus one issue per bad cell or row.
 
-    Raises ``InputFileError`` when the file is missing, unreadable as CSV, or
-    lacks a required column.
+    Raises ``InputFileError`` when the file is missing, unreadable, or lacks
+    a required column. Malformed rows (extra fields, quotes left open) are
+    skipped with an issue each; the rest of the file is read.
     """
-    if not path.is_file():
-        raise InputFileError(f"{path}: input file not found")
+    _check_is_file(path)
     if _holds_nothing(path):
         return Extract(empty_frame(dict(spec.schema)), _empty_file_issue(path, spec))
 
-    scan = pl.scan_csv(
-        path, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
-    )
-    headers = _present_headers(path, spec, options, _header(path, scan))
-    parsed = _collect(path, _parse(scan, spec, options, headers))
+    try:
+        parsed, headers = _read_whole(path, spec, options)
+        malformed: list[MalformedRow] = []
+    except _MalformedFileError as exc:
+        logger.info("%s: reading record by record (%s)", path, exc.cause)
+        parsed, headers, malformed = _read_record_by_record(path, spec, options)
 
-    issues = _bad_value_issues(parsed, path, spec, options, headers)
+    issues = pl.concat(
+        [
+            malformed_row_issues(path, spec, malformed),
+            not_utf8_issue(parsed, path, spec, _texts_as_read(spec, headers)),
+            _bad_value_issues(parsed, path, spec, options, headers),
+        ]
+    )
     parsed, missing_ids = _rows_with_id(parsed, path, spec, headers)
     issues = pl.concat([issues, missing_ids])
     if parsed.height == 0:
@@ -101,6 +123,74 @@ def read_table(path: Path, spec: TableSpec, options: ReadOptions) -> Extract:
     logger.debug("Read %d rows from %s (%d issues)", parsed.height, path, issues.height)
 
     return Extract(_conform(parsed, spec), issues)
+
+
+class _MalformedFileError(Exception):
+    """Polars refused the file's records; a record-by-record pass may not."""
+
+    def __init__(self, cause: pl.exceptions.PolarsError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _texts_as_read(spec: TableSpec, headers: Mapping[str, str]) -> dict[str, str]:
+    """Columns of the parsed frame holding text as read, with their headers."""
+    return {
+        field if spec.kinds[field] is ValueKind.TEXT else f"_bad_{field}": header
+        for field, header in headers.items()
+    }
+
+
+def _check_is_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputFileError(f"{path} is a directory, not a CSV file")
+    if not path.is_file():
+        raise InputFileError(f"{path}: input file not found")
+
+
+def _read_whole(
+    path: Path, spec: TableSpec, options: ReadOptions
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The parsed rows and the headers found, read by Polars in one go."""
+    scan = _scan(path, options)
+    headers = _present_headers(path, spec, options, _header(path, scan))
+    rows = scan.with_row_index(ROW_COLUMN, offset=_FIRST_DATA_ROW)
+    try:
+        return _parse(rows, spec, options, headers).collect(), headers
+    except pl.exceptions.PolarsError as exc:
+        raise _MalformedFileError(exc) from exc
+
+
+def _read_record_by_record(
+    path: Path, spec: TableSpec, options: ReadOptions
+) -> tuple[pl.DataFrame, dict[str, str], list[MalformedRow]]:
+    """The well-formed rows through a clean copy, and the malformed ones.
+
+    The copy lives in a temporary directory only while Polars reads it.
+    """
+    with tempfile.TemporaryDirectory(prefix="mkp-csv-") as directory:
+        copy = Path(directory) / path.name
+        try:
+            malformed = well_formed_copy(
+                path, copy, delimiter=options.delimiter, row_column=ROW_COLUMN
+            )
+        except OSError as exc:
+            raise InputFileError(f"{path}: cannot be read: {exc.strerror}") from exc
+        scan = _scan(copy, options)
+        header = [name for name in _header(path, scan) if name != ROW_COLUMN]
+        headers = _present_headers(path, spec, options, header)
+        rows = scan.with_columns(pl.col(ROW_COLUMN).cast(pl.UInt32))
+        parsed = _collect(path, _parse(rows, spec, options, headers))
+    if malformed:
+        logger.warning("%s: %d malformed rows skipped", path, len(malformed))
+
+    return parsed, headers, malformed
+
+
+def _scan(path: Path, options: ReadOptions) -> pl.LazyFrame:
+    return pl.scan_csv(
+        path, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
+    )
 
 
 def _holds_nothing(path: Path) -> bool:
@@ -114,6 +204,8 @@ def _header(path: Path, scan: pl.LazyFrame) -> list[str]:
         return scan.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         raise InputFileError(f"{path}: cannot be read as CSV: {exc}") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read: {exc.strerror}") from exc
 
 
 def _present_headers(
@@ -129,21 +221,36 @@ def _present_headers(
         if source.strip() in actual:
             present[field] = actual[source.strip()]
         elif field in options.must_exist or field in spec.required:
-            raise InputFileError(
-                f"{path}: required column {source!r} ({field}) is missing; "
-                f"the header has {', '.join(repr(h) for h in header)}"
-            )
+            raise InputFileError(_missing_column(path, source, field, header))
 
     return present
 
 
+def _missing_column(path: Path, source: str, field: str, header: Sequence[str]) -> str:
+    """Why a required column is missing; a header that was not UTF-8 says so."""
+    listed = ", ".join(repr(h) for h in header)
+    if any(REPLACEMENT in name for name in header):
+        return (
+            f"{path}: required column {source!r} ({field}) cannot be found "
+            f"because the file is not UTF-8 (its header reads {listed}); "
+            f"{not_utf8_remedy()}"
+        )
+    return (
+        f"{path}: required column {source!r} ({field}) is missing; "
+        f"the header has {listed}"
+    )
+
+
 def _parse(
-    scan: pl.LazyFrame,
+    rows: pl.LazyFrame,
     spec: TableSpec,
     options: ReadOptions,
     headers: Mapping[str, str],
 ) -> pl.LazyFrame:
-    """Text columns -> typed columns, plus ``_bad_<field>`` holding failed text."""
+    """Text columns -> typed columns, plus ``_bad_<field>`` holding failed text.
+
+    ``rows`` carries each record's row number in ``ROW_COLUMN``.
+    """
     texts = [_cleaned(pl.col(header)).alias(field) for field, header in headers.items()]
     typed: list[pl.Expr] = []
     for field in headers:
@@ -155,11 +262,7 @@ def _parse(
             failed = text.is_not_null() & value.is_null()
             typed.append(pl.when(failed).then(text).alias(f"_bad_{field}"))
 
-    return (
-        scan.with_row_index(ROW_COLUMN, offset=_FIRST_DATA_ROW)
-        .select(pl.col(ROW_COLUMN), *texts)
-        .with_columns(typed)
-    )
+    return rows.select(pl.col(ROW_COLUMN), *texts).with_columns(typed)
 
 
 def _cleaned(text: pl.Expr) -> pl.Expr:
@@ -221,8 +324,8 @@ def _bad_value_issues(
         rows = parsed.filter(bad.is_not_null())
         frames.append(
             rows.select(
-                object=_object(spec),
-                record_id=_record_id(spec),
+                object=issue_object(spec),
+                record_id=issue_record_id(spec),
                 field=pl.lit(header),
                 reason=pl.lit(kind.value),
                 message=pl.format(
@@ -249,8 +352,8 @@ def _rows_with_id(
     header = headers[spec.id_field]
     missing = pl.col(spec.id_field).is_null()
     issues = parsed.filter(missing).select(
-        object=_object(spec),
-        record_id=_record_id(spec),
+        object=issue_object(spec),
+        record_id=issue_record_id(spec),
         field=pl.lit(header),
         reason=pl.lit("missing_id"),
         message=pl.format(
@@ -262,16 +365,6 @@ def _rows_with_id(
     )
 
     return parsed.filter(~missing), issues
-
-
-def _object(spec: TableSpec) -> pl.Expr:
-    if spec.object_name is None:
-        return pl.col("object")
-    return pl.lit(spec.object_name)
-
-
-def _record_id(spec: TableSpec) -> pl.Expr:
-    return pl.coalesce(pl.col(spec.id_field), pl.format("row {}", pl.col(ROW_COLUMN)))
 
 
 def _empty_file_issue(path: Path, spec: TableSpec) -> pl.DataFrame:

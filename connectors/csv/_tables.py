@@ -72,10 +72,16 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     **{field: CRM_STATE_SCHEMA[crm_column(field)] for field in OUTPUT_FIELDS},
 }
 
+# Accounts and leads are read with their currency; the connector converts
+# their amounts into the corporate currency and drops it, as the scoring
+# frames hold corporate amounts only.
+RECORD_CURRENCY = "currency_code"
+_RECORD_CURRENCY_HEADER = "CurrencyIsoCode"
+
 _SCHEMAS: dict[CsvTable, dict[str, pl.DataType]] = {
-    CsvTable.ACCOUNTS: ACCOUNT_SCHEMA,
+    CsvTable.ACCOUNTS: {**ACCOUNT_SCHEMA, RECORD_CURRENCY: pl.String()},
     CsvTable.OPPORTUNITIES: OPPORTUNITY_SCHEMA,
-    CsvTable.LEADS: LEAD_SCHEMA,
+    CsvTable.LEADS: {**LEAD_SCHEMA, RECORD_CURRENCY: pl.String()},
     CsvTable.RATES: RATE_SCHEMA,
 }
 
@@ -127,6 +133,7 @@ def table_spec(
     headers = dict(SALESFORCE_INPUT_FIELDS[object_name])
     if table in (CsvTable.ACCOUNTS, CsvTable.LEADS):
         headers |= {crm_column(f): name for f, name in field_names.items()}
+        headers[RECORD_CURRENCY] = _RECORD_CURRENCY_HEADER
     required = set(REQUIRED_FIELDS[table])
     if table is CsvTable.OPPORTUNITIES:
         required |= {"stage"} if stage_mapped else {"is_won", "is_closed"}

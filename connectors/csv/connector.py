@@ -20,12 +20,13 @@ from connectors.base import (
     ProgressCallback,
     WriteResult,
 )
+from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
 from connectors.csv._parse import ReadOptions, read_table
-from connectors.csv._tables import CsvTable, table_spec
+from connectors.csv._tables import RECORD_CURRENCY, CsvTable, TableSpec, table_spec
 from connectors.csv.profile import CsvProfile, CsvShape, StageMap
 from connectors.errors import ConfigurationError, FatalError
-from connectors.fields import field_names
+from connectors.fields import OBJECT_NAMES, field_names
 from mkp_core import (
     ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
@@ -50,8 +51,12 @@ class CsvConnector:
 
     name = "csv"
 
-    def __init__(self, profile: CsvProfile) -> None:
+    def __init__(
+        self, profile: CsvProfile, *, corporate_currency: str | None = None
+    ) -> None:
+        """``corporate_currency`` (the policy's) converts at 1 without a rate."""
         self.profile = profile
+        self.corporate_currency = corporate_currency
         self._field_names = field_names(profile.fields)
         self._output = OutputFile(
             profile.output_path,
@@ -64,9 +69,16 @@ class CsvConnector:
         self._names: dict[RecordKind, pl.DataFrame] = {}
 
     @classmethod
-    def from_profile(cls, path: Path, *, output: Path | None = None) -> CsvConnector:
+    def from_profile(
+        cls,
+        path: Path,
+        *,
+        output: Path | None = None,
+        corporate_currency: str | None = None,
+    ) -> CsvConnector:
         """A connector for a TOML profile; ``output`` replaces its results path."""
-        return cls(CsvProfile.from_toml(path, output=output))
+        profile = CsvProfile.from_toml(path, output=output)
+        return cls(profile, corporate_currency=corporate_currency)
 
     @property
     def output_path(self) -> Path:
@@ -81,9 +93,7 @@ class CsvConnector:
     def read_opportunities(self) -> Extract:
         extract = self._read(CsvTable.OPPORTUNITIES)
         frame = _with_stage_flags(extract.frame, self.profile.stages)
-        currency = pl.col("currency_code").str.to_uppercase()
-        if self.profile.default_currency is not None:
-            currency = currency.fill_null(pl.lit(self.profile.default_currency))
+        currency = currency_code(self.profile.default_currency)
 
         return Extract(frame.with_columns(currency_code=currency), extract.issues)
 
@@ -138,16 +148,51 @@ class CsvConnector:
             return Extract(empty_frame(schema))
 
         extract = self._read(table)
+        currency = currency_code(self.profile.default_currency)
+        amounts = self._record_amounts(kind, table, id_field)
+        converted, unpriced = amounts.to_corporate(
+            extract.frame.with_columns(currency.alias(RECORD_CURRENCY))
+        )
         stored = self._output.state(kind)
-        frame = _with_crm_state(extract.frame, stored.frame, id_field)
+        frame = _with_crm_state(converted, stored.frame, id_field)
         self._names[kind] = frame.select(pl.col(id_field).alias("record_id"), "name")
 
-        return Extract(frame, pl.concat([extract.issues, stored.issues]))
+        issues = pl.concat([extract.issues, unpriced, stored.issues])
+        return Extract(frame, issues)
+
+    def _record_amounts(
+        self, kind: RecordKind, table: CsvTable, id_field: str
+    ) -> RecordAmounts:
+        """How this table's amounts reach the corporate currency."""
+        rates_file = self.profile.file(CsvTable.RATES)
+        rates: pl.DataFrame | None = None
+        if rates_file is not None or self.corporate_currency is not None:
+            read = self.read_currency_rates().frame
+            rates = record_rates(read, self.corporate_currency)
+        source = (
+            f"in {rates_file.name}"
+            if rates_file is not None
+            else "(the CSV profile names no rates file)"
+        )
+
+        return RecordAmounts(
+            object_name=OBJECT_NAMES[kind],
+            id_field=id_field,
+            headers=self._options(table)[1].sources,
+            rates=rates,
+            rates_source=source,
+        )
 
     def _read(self, table: CsvTable) -> Extract:
         path = self.profile.file(table)
         if path is None:
             raise ConfigurationError(f"The CSV profile names no {table} file")
+        spec, options = self._options(table)
+
+        return read_table(path, spec, options)
+
+    def _options(self, table: CsvTable) -> tuple[TableSpec, ReadOptions]:
+        """A table's layout and how this profile reads it."""
         profile = self.profile
         spec = table_spec(
             table, self._field_names, stage_mapped=profile.stages is not None
@@ -163,7 +208,7 @@ class CsvConnector:
             value_maps=profile.values.get(table, {}),
         )
 
-        return read_table(path, spec, options)
+        return spec, options
 
 
 def _with_stage_flags(frame: pl.DataFrame, stages: StageMap | None) -> pl.DataFrame:

@@ -99,6 +99,12 @@ class CsvProfile(_Strict):
     Relative paths are resolved against ``directory`` (the profile file's
     directory when loaded with ``from_toml``). ``output`` defaults to
     ``<name>-scored.csv`` there.
+
+    ``default_currency`` is the currency of every amount whose row names
+    none. Account and lead amounts are converted into the corporate currency
+    with the ``rates`` file (list the corporate currency at rate 1, as
+    Salesforce's CurrencyType export does); a record's own currency comes
+    from ``CurrencyIsoCode`` or the mapped ``currency_code`` column.
     """
 
     name: str = Field(default="mkp", pattern=r"^[A-Za-z0-9._-]+$")

@@ -60,7 +60,16 @@ def to_record_currency(
 
 
 def _rates(rates: pl.DataFrame) -> pl.DataFrame:
-    return rates.select(CURRENCY_COLUMN, pl.col("rate").alias(_RATE))
+    """One usable static rate per currency.
+
+    A rate that is not a positive finite number converts nothing (the scoring
+    model reports it); of several static rates for one code the first is kept,
+    as the scoring model does, so a record never joins to two rows.
+    """
+    usable = rates.filter(pl.col("rate").is_finite() & (pl.col("rate") > 0))
+    return usable.unique(CURRENCY_COLUMN, keep="first", maintain_order=True).select(
+        CURRENCY_COLUMN, pl.col("rate").alias(_RATE)
+    )
 
 
 def _unknown_currency_issues(spec: ReadSpec, unknown: pl.DataFrame) -> pl.DataFrame:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from csv_samples import SF_ACCOUNT_HEADER, MakeConnector, WriteCsv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors import CrmConnector, CsvConnector, CsvProfile
+from connectors import ConfigurationError, CrmConnector, CsvConnector, CsvProfile
 from mkp_core import OUTPUT_FIELDS, RecordKind
 
 CHANGED_AT = dt.datetime(2024, 3, 1, 2, 3, 4, 567891, tzinfo=dt.UTC)
@@ -190,6 +191,55 @@ def test_name_comes_from_the_updates_when_they_carry_one(
     connector.write_updates(RecordKind.ACCOUNT, _updates(_update(name="Acme Group")))
 
     assert _stored_lines(connector)[1].startswith("Account,001A,Acme Group,")
+
+
+def test_duplicate_record_is_named_from_its_first_row_as_it_is_scored(
+    write_csv: WriteCsv, make_connector: MakeConnector
+) -> None:
+    write_csv("accounts.csv", "Id,Name", "001A,Acme", "001A,Acme Duplicate")
+    connector = make_connector()
+    connector.read_accounts()
+
+    connector.write_updates(RecordKind.ACCOUNT, _updates(_update("001A")))
+
+    assert _stored_lines(connector)[1].startswith("Account,001A,Acme,")
+
+
+def test_repeated_update_of_a_record_keeps_its_first_row(
+    make_connector: MakeConnector,
+) -> None:
+    connector = make_connector()
+
+    connector.write_updates(
+        RecordKind.ACCOUNT, _updates(_update(segment=2), _update(segment=9))
+    )
+
+    assert connector.read_accounts().frame["crm_segment"].to_list() == [2]
+
+
+def test_results_path_that_is_a_directory_is_named_as_a_directory(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    (tmp_path / "taken").mkdir()
+    connector = make_connector(output="taken")
+
+    with pytest.raises(ConfigurationError, match=r"taken is a directory"):
+        connector.read_accounts()
+
+
+def test_unwritable_results_path_raises_a_configuration_error_naming_it(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    (tmp_path / "plain-file").write_text("")
+    connector = make_connector(output="plain-file/results.csv")
+
+    with pytest.raises(ConfigurationError) as raised:
+        connector.write_updates(RecordKind.ACCOUNT, _updates(_update()))
+
+    cause = raised.value.__cause__
+    assert isinstance(cause, OSError)
+    assert "plain-file/results.csv" in raised.value.message
+    assert str(cause.strerror) in raised.value.message
 
 
 def test_update_without_record_id_is_a_failure(make_connector: MakeConnector) -> None:

@@ -127,13 +127,61 @@ def test_missing_input_file_raises_naming_the_file(
         connector.read_opportunities()
 
 
-def test_file_with_ragged_rows_raises_naming_the_file(
+def test_input_path_that_is_a_directory_is_named_as_a_directory(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    (tmp_path / "deals").mkdir()
+    connector = make_connector(
+        files={"accounts": "accounts.csv", "opportunities": "deals"}
+    )
+
+    with pytest.raises(InputFileError, match=r"deals is a directory"):
+        connector.read_opportunities()
+
+
+def _write_cp1251(path: Path, *lines: str) -> None:
+    path.write_bytes("".join(f"{line}\n" for line in lines).encode("cp1251"))
+
+
+def test_cp1251_file_with_cyrillic_headers_is_named_as_not_utf8(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    _write_cp1251(tmp_path / "accounts.csv", "Номер,Название", "A1,Ромашка")
+    connector = make_connector(columns={"accounts": {"account_id": "Номер"}})
+
+    with pytest.raises(InputFileError) as raised:
+        connector.read_accounts()
+
+    message = raised.value.message
+    assert "accounts.csv" in message
+    assert "not UTF-8" in message
+    assert "re-save it as UTF-8" in message
+
+
+def test_garbled_values_give_one_not_utf8_issue_for_the_file(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    _write_cp1251(tmp_path / "accounts.csv", "Id,Name", "A1,Ромашка", "A2,Василёк")
+
+    extract = make_connector().read_accounts()
+
+    assert extract.frame["account_id"].to_list() == ["A1", "A2"]
+    issue = extract.issues.row(0, named=True)
+    assert extract.issues.height == 1
+    assert (issue["reason"], issue["field"]) == ("not_utf8", "Name")
+    assert "accounts.csv is not UTF-8" in issue["message"]
+    assert "2 row(s)" in issue["message"]
+
+
+def test_utf8_cyrillic_values_are_not_a_not_utf8_issue(
     write_csv: WriteCsv, make_connector: MakeConnector
 ) -> None:
-    _opportunities(write_csv, "006A,001A,100,Closed Won,true,true,2024-01-15,USD,x,y")
+    write_csv("accounts.csv", "Id,Name", "A1,Ромашка")
 
-    with pytest.raises(InputFileError, match=r"opportunities\.csv"):
-        make_connector().read_opportunities()
+    extract = make_connector().read_accounts()
+
+    assert extract.frame["name"].to_list() == ["Ромашка"]
+    assert extract.issues.is_empty()
 
 
 @pytest.mark.parametrize(
