@@ -47,6 +47,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.api_calls $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.end_to_end $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.memory $(BENCH_SIZE)
+	$(BIN)/python -m benchmarks.multi_org $(BENCH_SIZE)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
