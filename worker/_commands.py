@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from worker._display import make_console
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
 from worker.history import RunHistory
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-console = Console()
-err_console = Console(stderr=True)
+console = make_console()
+err_console = make_console(stderr=True)
 
 # Everything after the command name goes to Celery untouched, --help included,
 # so `mkp worker --help` lists Celery's own options.
@@ -150,9 +150,16 @@ def runs(
 
 
 def worker(ctx: typer.Context) -> None:
-    """Start a Celery worker; all options go to celery worker (try --help)."""
+    """Start a Celery worker; all options go to celery worker (try --help).
+
+    One run at a time unless ``--concurrency`` says otherwise: a run holds a
+    whole portfolio in memory, so workers scale by process, not by thread.
+    """
     settings = load_settings()
-    _exec_celery(["worker", f"--loglevel={settings.log_level}", *ctx.args])
+    args = list(ctx.args)
+    if not any(a.startswith(("--concurrency", "-c")) for a in args):
+        args.insert(0, "--concurrency=1")
+    _exec_celery(["worker", f"--loglevel={settings.log_level}", *args])
 
 
 def beat(ctx: typer.Context) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import polars as pl
@@ -12,7 +13,23 @@ from rich.text import Text
 from mkp_core import PotentialLevel, ProgressLevel, RecordKind
 from worker.pipeline import PipelineResult
 
-__all__ = ["print_changes", "print_events", "print_matrix", "print_skipped"]
+__all__ = [
+    "make_console",
+    "print_changes",
+    "print_events",
+    "print_matrix",
+    "print_skipped",
+]
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that stays readable when piped: 120 columns, not 80, unless a
+    terminal (or COLUMNS) says otherwise."""
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 120
+    return console
+
 
 # Key growth segments and the capture priority get a marker in the matrix.
 _MARKED = {5: "★", 7: "◆", 8: "★"}
@@ -94,7 +111,7 @@ def print_changes(console: Console, result: PipelineResult) -> None:
         console.print(f"  {count} {kind}s move {before} → {after}")
     if result.report.dry_run:
         console.print(
-            f"A real run would make {result.report.planned_write_calls} write calls."
+            f"A real run would make {result.report.planned_write_calls} write call(s)."
         )
 
 

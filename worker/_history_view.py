@@ -17,7 +17,11 @@ _FINISHED = ("succeeded", "partial", "budget exhausted")
 def runs_table(entries: list[dict[str, Any]], *, lock_holder: str | None) -> Table:
     """One row per run; a "running" run that no longer holds the lock died."""
     table = Table(title="Runs, newest first")
-    for column in ("run", "task", "status", "triggered by", "started", "duration"):
+    # The run id and the status are what a reader looks for: never shortened.
+    table.add_column("run", no_wrap=True, min_width=10)
+    table.add_column("task")
+    table.add_column("status", no_wrap=True, min_width=len("budget exhausted"))
+    for column in ("triggered by", "started", "duration"):
         table.add_column(column)
     for column in ("accounts", "changed", "written", "refused", "API calls"):
         table.add_column(column, justify="right")

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from connectors import ConnectorError, FatalError
 from mkp_core import Locale, PolicyError, portfolio_summary, segment_names
 from worker._commands import register as register_worker_commands
-from worker._display import print_changes, print_events, print_matrix, print_skipped
+from worker._display import (
+    make_console,
+    print_changes,
+    print_events,
+    print_matrix,
+    print_skipped,
+)
 from worker.connect import open_connector
 from worker.pipeline import PipelineResult, RunOptions, run_pipeline
 from worker.reporting import report_command
@@ -34,8 +39,8 @@ app.add_typer(emulator_app, name="emulator")
 register_worker_commands(app)
 app.command("report")(report_command)
 
-console = Console()
-err_console = Console(stderr=True)
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 def _configure_logging(level: str) -> None:

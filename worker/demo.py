@@ -111,7 +111,7 @@ def run_demo(
         console.print(
             f"Salesforce emulator at {emulator.instance_url}, seeded with "
             f"{_loaded(loaded, 'Account')} accounts and "
-            f"{_loaded(loaded, 'Opportunity')} opportunities from {data_dir.name}/."
+            f"{_loaded(loaded, 'Opportunity')} opportunities from {data_dir}."
         )
         settings = emulator_settings(emulator)
 

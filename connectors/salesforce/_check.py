@@ -13,7 +13,7 @@ __all__ = ["field_problems"]
 
 MISSING = (
     "missing or not visible to the integration user: deploy the MKP fields "
-    "from deploy/ and assign the MKP permission set"
+    "from deploy/salesforce/ and assign the MKP permission set"
 )
 READ_ONLY = (
     "not updateable by the integration user: grant edit in the MKP permission set"

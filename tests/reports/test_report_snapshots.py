@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from connectors import CsvConnector
 from mkp_core import Policy
 from worker.pipeline import PipelineResult, RunOptions, run_pipeline
+from worker.reporting import select_snapshots
 from worker.snapshots import (
     DEFAULT_SNAPSHOT_KEEP,
     SNAPSHOT_COLUMNS,
@@ -192,3 +193,17 @@ def _maven_run(tmp_path: Path, options: RunOptions) -> PipelineResult:
 
 def test_runs_keep_sixty_snapshots_unless_told_otherwise() -> None:
     assert RunOptions().snapshot_keep == DEFAULT_SNAPSHOT_KEEP == 60
+
+
+def test_report_compares_with_the_previous_period_before_a_rerun_of_the_same_day(
+    tmp_path: Path,
+) -> None:
+    save(tmp_path, 1, as_of=dt.date(2017, 12, 31))
+    save(tmp_path, 2, as_of=dt.date(2017, 6, 30))
+    save(tmp_path, 3, as_of=dt.date(2017, 12, 31))
+
+    selection = select_snapshots(tmp_path, "acme")
+
+    assert selection.newer.snapshot.run_id == "run-3"
+    assert selection.older is not None
+    assert selection.older.snapshot.run_id == "run-2"

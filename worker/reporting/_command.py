@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from mkp_core import Locale, PolicyError, segment_names
+from worker._display import make_console
 from worker.reporting._build import ReportLimits, build_report
 from worker.reporting._html import render_html
 from worker.reporting._select import select_snapshots
@@ -95,11 +95,11 @@ def report_command(
     if as_json:
         typer.echo(json.dumps(model.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_report(Console(), model, words)
+        print_report(make_console(), model, words)
     if html:
-        Console(stderr=True).print(f"HTML report: {html}")
+        make_console(stderr=True).print(f"HTML report: {html}")
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}")
+    make_console(stderr=True).print(f"[bold red]error:[/] {message}")
     return typer.Exit(2)

@@ -78,12 +78,14 @@ def _older_candidates(
     earlier = [s for s in reversed(snapshots) if s.path != newer.path]
     if since is not None:
         return [s for s in earlier if s.as_of <= since]
-    return [
-        s
-        for s in earlier
-        if s.as_of < newer.as_of
-        or (s.as_of == newer.as_of and s.taken_at < newer.taken_at)
+    # A run as of an earlier date first (the period before), and only then a
+    # rerun as of the same date: comparing a period with a rerun of itself
+    # shows little but hysteresis.
+    previous_period = [s for s in earlier if s.as_of < newer.as_of]
+    rerun = [
+        s for s in earlier if s.as_of == newer.as_of and s.taken_at < newer.taken_at
     ]
+    return previous_period + rerun
 
 
 def _load(snapshot: Snapshot) -> LoadedSnapshot:
