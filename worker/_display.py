@@ -24,8 +24,9 @@ __all__ = [
 
 def make_console(*, stderr: bool = False) -> Console:
     """A console that stays readable when piped: 120 columns, not 80, unless a
-    terminal (or COLUMNS) says otherwise."""
-    console = Console(stderr=stderr)
+    terminal (or COLUMNS) says otherwise. On stderr a message stays one line
+    however long, so it can be searched for in logs."""
+    console = Console(stderr=stderr, soft_wrap=stderr)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 120
     return console
@@ -110,9 +111,12 @@ def print_changes(console: Console, result: PipelineResult) -> None:
     for kind, before, after, count in moves.head(10).iter_rows():
         console.print(f"  {count} {kind}s move {before} → {after}")
     if result.report.dry_run:
-        console.print(
-            f"A real run would make {result.report.planned_write_calls} write call(s)."
-        )
+        calls = result.report.planned_write_calls
+        console.print(f"A real run would make {calls} write call{_s(calls)}.")
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def print_events(console: Console, events: dict[str, int]) -> None:

@@ -97,7 +97,7 @@ def test_a_dry_run_reads_everything_writes_nothing_and_shows_the_changes(
     assert maven_org.records("Account") == before
     assert "accounts with changed values" in output
     assert "accounts move" in output
-    assert "A real run would make 1 write calls" in output
+    assert "A real run would make 1 write call." in output
 
 
 def test_the_demo_writes_every_account_then_nothing_and_shows_them_in_russian() -> None:
