@@ -126,9 +126,9 @@ def with_rates(
         pl.coalesce("close_date", pl.lit(policy.as_of_date)).alias(RATE_DATE_COLUMN),
     ).with_columns(_key().alias(_KEY))
 
-    resolved = _resolve(
-        keyed.select(_KEY, _CODE, RATE_DATE_COLUMN).unique(), usable, codes, policy
-    )
+    # The key stands for the pair, so only it is hashed to find the pairs.
+    pairs = keyed.select(_KEY, _CODE, RATE_DATE_COLUMN).unique(subset=_KEY)
+    resolved = _resolve(pairs, usable, codes, policy)
     rate = pl.col(_KEY).replace_strict(
         resolved.get_column(_KEY), resolved.get_column(RATE_COLUMN), default=None
     )

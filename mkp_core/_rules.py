@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import TypeVar
 
 import polars as pl
 
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 REASON = "_reason"
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 class IssueReason(enum.StrEnum):
@@ -95,8 +98,8 @@ def first_broken(rules: tuple[Rule, ...]) -> pl.Expr:
 
 
 def issue_rows(
-    flagged: pl.DataFrame, object_name: str, id_column: str, rules: tuple[Rule, ...]
-) -> pl.DataFrame:
+    flagged: Frame, object_name: str, id_column: str, rules: tuple[Rule, ...]
+) -> Frame:
     """One ISSUE_SCHEMA row per flagged row; messages built only for those."""
     rule_index = pl.col(REASON)
     field = pl.coalesce(

@@ -19,6 +19,7 @@ import dataclasses
 
 import polars as pl
 
+from mkp_core._keys import ACCOUNT_KEY, account_key, repeated
 from mkp_core._rates import (
     RATE_COLUMN,
     RATE_DATE_COLUMN,
@@ -52,7 +53,8 @@ class CleanInputs:
     """Accounts and opportunities fit to score, and the issues met on the way.
 
     ``opportunities`` carries ``amount_corporate``, the amount converted into
-    the policy's corporate currency.
+    the policy's corporate currency. Both frames carry ``ACCOUNT_KEY``, the
+    key that matches a deal to its account (see ``mkp_core._keys``).
     """
 
     accounts: pl.DataFrame
@@ -76,12 +78,21 @@ def clean_inputs(
 ) -> CleanInputs:
     """Drop and report what cannot be scored; convert amounts to corporate."""
     accounts, account_issues = _check_records(accounts, "account", "account_id", policy)
+    key = account_key(accounts)
+    accounts = accounts.with_columns(key)
     usable_rates, rate_issues = checked_rates(rates)
-    flagged = _flag_opportunities(opportunities, accounts, usable_rates, policy)
+    rules = _opportunity_rules(policy, repeated(opportunities, "opportunity_id"))
+    flagged = _flag_opportunities(
+        opportunities.with_columns(key), accounts, usable_rates, policy, rules
+    )
 
-    clean = flagged.filter(pl.col(REASON).is_null()).drop(REASON, RATE_DATE_COLUMN)
-    opportunity_issues = issue_rows(
-        flagged, "opportunity", "opportunity_id", _opportunity_rules(policy)
+    # One pass over the flagged deals yields both: the flags are never
+    # materialised for all of them.
+    clean, opportunity_issues = pl.collect_all(
+        [
+            flagged.filter(pl.col(REASON).is_null()).drop(REASON, RATE_DATE_COLUMN),
+            issue_rows(flagged, "opportunity", "opportunity_id", rules),
+        ]
     )
     issues = pl.concat([account_issues, rate_issues, opportunity_issues])
 
@@ -99,9 +110,8 @@ def _check_records(
     frame: pl.DataFrame, object_name: str, id_column: str, policy: Policy
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Accounts or leads: one row per id, fields checked on the rows kept."""
-    identified, id_issues = split(
-        frame, object_name, id_column, _id_rules(object_name, id_column)
-    )
+    id_rules = _id_rules(object_name, id_column, repeated(frame, id_column))
+    identified, id_issues = split(frame, object_name, id_column, id_rules)
     checked, field_issues = set_aside(
         identified, object_name, id_column, _field_rules(object_name, id_column, policy)
     )
@@ -109,8 +119,8 @@ def _check_records(
     return checked, pl.concat([id_issues, field_issues])
 
 
-def _id_rules(object_name: str, id_column: str) -> tuple[Rule, ...]:
-    """Blank ids and repeated ids (the first row is kept)."""
+def _id_rules(object_name: str, id_column: str, repeats: pl.Expr) -> tuple[Rule, ...]:
+    """Blank ids and repeated ids (``repeats``; the first row is kept)."""
     record_id = pl.col(id_column)
     label = object_name.capitalize()
     return (
@@ -123,7 +133,7 @@ def _id_rules(object_name: str, id_column: str) -> tuple[Rule, ...]:
         Rule(
             IssueReason.DUPLICATE_ID,
             id_column,
-            ~record_id.is_first_distinct(),
+            repeats,
             pl.format(
                 f"{label} {{}} appears more than once; the first row is used",
                 record_id,
@@ -185,9 +195,11 @@ def _flag_opportunities(
     accounts: pl.DataFrame,
     rates: pl.DataFrame,
     policy: Policy,
-) -> pl.DataFrame:
-    """Opportunities with amount_corporate and the first rule each one breaks."""
-    known_ids = accounts.get_column("account_id").implode()
+    rules: tuple[Rule, ...],
+) -> pl.LazyFrame:
+    """Opportunities (with their account key) with amount_corporate and the
+    first rule each one breaks."""
+    known_keys = accounts.get_column(ACCOUNT_KEY).implode()
     normalised = (
         with_rates(opportunities, rates, policy)
         .lazy()
@@ -198,17 +210,13 @@ def _flag_opportunities(
     )
     converted = normalised.with_columns(
         (pl.col("amount") / pl.col(RATE_COLUMN)).alias("amount_corporate"),
-        pl.col("account_id").is_in(known_ids).fill_null(False).alias(_KNOWN_ACCOUNT),
+        pl.col(ACCOUNT_KEY).is_in(known_keys).fill_null(False).alias(_KNOWN_ACCOUNT),
     )
 
-    return (
-        converted.with_columns(first_broken(_opportunity_rules(policy)))
-        .drop(_KNOWN_ACCOUNT, RATE_COLUMN)
-        .collect()
-    )
+    return converted.with_columns(first_broken(rules)).drop(_KNOWN_ACCOUNT, RATE_COLUMN)
 
 
-def _opportunity_rules(policy: Policy) -> tuple[Rule, ...]:
+def _opportunity_rules(policy: Policy, repeats: pl.Expr) -> tuple[Rule, ...]:
     opportunity_id = pl.col("opportunity_id")
     amount, won = pl.col("amount"), pl.col("is_won")
     currency = effective_currency(policy)
@@ -216,7 +224,7 @@ def _opportunity_rules(policy: Policy) -> tuple[Rule, ...]:
     corporate = policy.corporate_currency
 
     return (
-        *_id_rules("opportunity", "opportunity_id"),
+        *_id_rules("opportunity", "opportunity_id", repeats),
         Rule(
             IssueReason.ORPHAN_OPPORTUNITY,
             "account_id",

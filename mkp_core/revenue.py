@@ -11,6 +11,7 @@ import datetime as dt
 
 import polars as pl
 
+from mkp_core._keys import ACCOUNT_KEY
 from mkp_core.policy import Policy
 
 __all__ = ["REVENUE_COLUMNS", "with_revenue"]
@@ -29,15 +30,17 @@ def with_revenue(
 ) -> pl.DataFrame:
     """Accounts with window revenue, last win, open pipeline and ever-won flag.
 
-    ``opportunities`` must already be clean (see ``clean_inputs``): every row
-    has a known account and, when won, an amount_corporate and a close date.
-    Accounts without opportunities get zero revenue and no pipeline.
+    Both frames must come from ``clean_inputs``: every deal has a known
+    account and, when won, an amount_corporate and a close date, and both
+    carry the account key the deals are grouped and matched by. Accounts
+    without opportunities get zero revenue and no pipeline.
     """
     per_account = _per_account(opportunities.lazy(), policy)
 
     return (
         accounts.lazy()
-        .join(per_account, on="account_id", how="left", maintain_order="left")
+        .join(per_account, on=ACCOUNT_KEY, how="left", maintain_order="left")
+        .drop(ACCOUNT_KEY)
         .with_columns(
             pl.col("window_revenue").fill_null(0.0),
             pl.col("open_pipeline").fill_null(False),
@@ -66,13 +69,13 @@ def _per_account(opportunities: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     # the fact differs by a cent now and then, and rewrites the record).
     cents = (pl.col("amount_corporate") * 100).round(mode="half_away_from_zero")
     facts = relevant.select(
-        "account_id",
+        ACCOUNT_KEY,
         pl.when(in_window).then(cents.cast(pl.Int64)).otherwise(0).alias("_won"),
         pl.when(won_by_as_of).then(close_date).alias("last_win_date"),
         (~pl.col("is_closed")).alias("open_pipeline"),
         won_by_as_of.alias("ever_won"),
     )
-    return facts.group_by("account_id").agg(
+    return facts.group_by(ACCOUNT_KEY).agg(
         (pl.col("_won").sum() / 100).alias("window_revenue"),
         pl.col("last_win_date").max(),
         pl.col("open_pipeline").any(),

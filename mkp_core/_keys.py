@@ -1,0 +1,60 @@
+"""Record ids as 64-bit integer keys, for matching and grouping millions of deals.
+
+Hashing an id is a cheap pass over the column; building a hash table of
+strings is not. Looking ten million deal account ids up among a million
+accounts, and grouping the deals by account, cost several times more on the
+strings than on their 64-bit hashes, so both are done on the hashes.
+
+A key stands for its id only while no two ids in play share it. Accounts are
+checked: when two account ids share a key (about one chance in 30 million
+for a million accounts), the ids themselves are used, exactly, only slower.
+A deal whose account is unknown could still share a key with a known
+account, about one chance in 10¹³ per unknown id, and would then count for
+that account; that risk is taken. Keys live within one scoring call only:
+Polars does not promise the same hash across versions or processes.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["ACCOUNT_KEY", "account_key", "has_repeats", "repeated"]
+
+ACCOUNT_KEY = "_account_key"
+
+# Any fixed seed; the key only has to agree within one call.
+_SEED = 0x4D4B50
+
+
+def account_key(accounts: pl.DataFrame, id_column: str = "account_id") -> pl.Expr:
+    """The expression giving a row's account key, valid for ``accounts``.
+
+    Applied to a frame with an ``id_column`` of account ids (the accounts
+    themselves, or deals referring to them). A null id has a null key.
+    """
+    if has_repeats(accounts, id_column):
+        # Blank or repeated ids are rejected before this is asked, so a
+        # repeat here is a collision of two hashes: use the ids themselves.
+        return pl.col(id_column).alias(ACCOUNT_KEY)
+    return _hashed(id_column).alias(ACCOUNT_KEY)
+
+
+def has_repeats(frame: pl.DataFrame, column: str) -> bool:
+    """Whether any two rows of ``column`` share a key (exact when none do).
+
+    Distinct hashes prove distinct ids, so the common case, no repeat,
+    is answered from the hashes alone.
+    """
+    distinct = frame.select(_hashed(column).n_unique()).item()
+    return bool(distinct < frame.height)
+
+
+def repeated(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True on every row whose id appeared on an earlier row."""
+    if not has_repeats(frame, column):
+        return pl.lit(False)
+    return ~pl.col(column).is_first_distinct()
+
+
+def _hashed(column: str) -> pl.Expr:
+    return pl.when(pl.col(column).is_not_null()).then(pl.col(column).hash(_SEED))
