@@ -27,15 +27,21 @@ def add_actions(records: pl.DataFrame, policy: Policy, size: SizeModel) -> pl.Da
     including the segment's ``playbook``.
     """
     words = phrases(policy.locale)
-    return records.with_columns(
-        _next_action(policy, words).alias("next_action"),
-        pl.concat_str(
-            _potential_sentence(policy, words, size),
-            _raised_sentence(words),
-            _progress_sentence(policy, words),
-            separator=" ",
-            ignore_nulls=True,
-        ).alias("explanation"),
+    # Lazy, so that a number quoted in several branches (the potential is in
+    # every one) is formatted once per record, not once per branch.
+    return (
+        records.lazy()
+        .with_columns(
+            _next_action(policy, words).alias("next_action"),
+            pl.concat_str(
+                _potential_sentence(policy, words, size),
+                _raised_sentence(words),
+                _progress_sentence(policy, words),
+                separator=" ",
+                ignore_nulls=True,
+            ).alias("explanation"),
+        )
+        .collect()
     )
 
 
