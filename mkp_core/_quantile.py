@@ -36,13 +36,16 @@ def peer_quantile(
     quantile: float,
     prefix: str,
 ) -> pl.LazyFrame:
-    """Add ``{prefix}_quantile`` and ``{prefix}_count`` (peers other than self).
+    """``{prefix}_quantile`` and ``{prefix}_count`` (peers other than self),
+    one row per row of ``frame``, in its order.
 
     ``group`` null means the row has no group: both columns are null. The
-    quantile is also null when the row has no peer besides itself.
+    quantile is also null when the row has no peer besides itself. Only the
+    two columns are returned, so that several quantiles of one frame can be
+    computed side by side and joined to it without copying it each time.
     """
     key, peer_value = f"{prefix}_group", f"{prefix}_value"
-    keyed = frame.with_columns(
+    keyed = frame.select(
         group.alias(key), pl.when(is_peer).then(value).alias(peer_value)
     )
     stats = _group_stats(keyed, key, peer_value, quantile)
@@ -54,13 +57,9 @@ def peer_quantile(
     count = pl.col(_N).fill_null(0) - is_member.cast(pl.Int64)
     result = pl.when(is_member).then(_leave_one_out(quantile)).otherwise(_FULL)
 
-    return (
-        ranked.join(stats, on=key, how="left", maintain_order="left")
-        .with_columns(
-            pl.when(count > 0).then(result).alias(f"{prefix}_quantile"),
-            pl.when(pl.col(key).is_not_null()).then(count).alias(f"{prefix}_count"),
-        )
-        .drop(_N, _RANK, _FULL, "_x0", "_x1", "_x2", peer_value)
+    return ranked.join(stats, on=key, how="left", maintain_order="left").select(
+        pl.when(count > 0).then(result).alias(f"{prefix}_quantile"),
+        pl.when(pl.col(key).is_not_null()).then(count).alias(f"{prefix}_count"),
     )
 
 

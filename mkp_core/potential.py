@@ -154,19 +154,22 @@ def _with_peer_quantiles(
         "intensity": (intensity, is_peer & pl.col("size").is_not_null()),
         "spend": (pl.col("window_revenue"), is_peer),
     }
-    groups = {"industry": pl.col("_industry_key"), "portfolio": pl.lit(PORTFOLIO_GROUP)}
+    # The whole portfolio is one group; an integer key is the cheapest to join.
+    groups = {"industry": pl.col("_industry_key"), "portfolio": pl.lit(0, pl.UInt8)}
 
-    for basis, (value, is_member) in measures.items():
-        for scope, group in groups.items():
-            sized = peer_quantile(
-                sized,
-                value=value,
-                is_peer=is_member,
-                group=group,
-                quantile=policy.peer_quantile,
-                prefix=f"_{basis}_{scope}",
-            )
-    return sized
+    quantiles = [
+        peer_quantile(
+            sized,
+            value=value,
+            is_peer=is_member,
+            group=group,
+            quantile=policy.peer_quantile,
+            prefix=f"_{basis}_{scope}",
+        )
+        for basis, (value, is_member) in measures.items()
+        for scope, group in groups.items()
+    ]
+    return pl.concat([sized, *quantiles], how="horizontal")
 
 
 def _peer_choice(basis: str, policy: Policy) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
