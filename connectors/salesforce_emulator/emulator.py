@@ -75,7 +75,11 @@ class Emulator:
         )  # fmt: skip
         self._thread.start()
         self._wait_until_started()
-        logger.info("Salesforce emulator listening on %s", self.instance_url)
+        logger.info(
+            "Salesforce emulator listening on %s; its CA file is %s",
+            self.instance_url,
+            self.ca_file,
+        )
 
     def _write_tls_files(self, workdir: Path) -> Path:
         authority = trustme.CA(organization_name="MKP Salesforce emulator")
@@ -267,7 +271,13 @@ def serve(
         if load_dir is not None:
             emulator.load_dir(load_dir)
         if ready_file is not None:
+            # Logged first, so the line is out once the file appears.
+            logger.info("Emulator URLs, credentials and settings: %s", ready_file)
             _write_ready_file(emulator, Path(ready_file))
+        else:
+            # Without a ready file the generated credentials are nowhere
+            # to be found, and they are not logged: say how to get them.
+            logger.info("Start with --ready-file PATH to get its credentials")
         while not stop.wait(0.5):
             pass
 

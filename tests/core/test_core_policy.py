@@ -148,3 +148,34 @@ def test_a_portfolio_scores_at_either_calendar_bound_with_the_longest_window(
     )
 
     assert result.scores.get_column("window_revenue").to_list() == [100.0]
+
+
+def test_an_empty_policy_file_gives_the_documented_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[policy]\n", encoding="utf-8")
+
+    policy = Policy.from_toml(path)
+
+    assert (policy.window_days, policy.corporate_currency) == (365, "USD")
+    assert [str(m) for m in policy.potential_methods] == [
+        "override",
+        "peers",
+        "firmographic",
+    ]
+    assert (policy.peer_quantile, policy.min_peer_group) == (0.90, 8)
+    assert policy.potential_levels.mode == "quantile"
+    # top 20 % High, the next 30 % Medium, the rest Low
+    levels = policy.potential_levels
+    assert (levels.high_quantile, levels.medium_quantile) == (0.80, 0.50)
+    assert (policy.reached_share, policy.hysteresis_margin) == (0.8, 0.05)
+    assert policy.locale == "en"
+
+
+def test_a_policy_file_key_that_is_misspelt_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("window_day = 30\n", encoding="utf-8")
+
+    with pytest.raises(PolicyError, match=r"policy\.toml: invalid policy: window_day"):
+        Policy.from_toml(path)

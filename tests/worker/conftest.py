@@ -1,8 +1,9 @@
 """Fixtures for the worker tests: a real Redis database and real worker processes.
 
-Database 15 on 127.0.0.1:6379 is flushed before and after every test that
-uses it, so no test sees another's locks, history or queued tasks. Workers
-are started per test, after the flush, and stopped before the final flush.
+Database 15 on 127.0.0.1:6379 (or ``TEST_REDIS_URL``) is flushed before and
+after every test that uses it, so no test sees another's locks, history or
+queued tasks. Workers are started per test, after the flush, and stopped
+before the final flush.
 """
 
 from __future__ import annotations

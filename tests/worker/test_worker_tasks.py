@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from redis import Redis
@@ -129,3 +130,21 @@ def test_transient_fault_escaping_the_pipeline_is_retried_as_the_same_run(
     assert summary["status"] == "succeeded"
     entries = RunHistory(redis_db, ORG).recent()
     assert [(e["run_id"], e["attempts"]) for e in entries] == [(summary["run_id"], 2)]
+
+
+def test_worker_logs_one_start_and_one_end_line_per_run_with_its_figures(
+    sf_org: Emulator, client_app: Any, start_worker: StartWorker
+) -> None:
+    seed_portfolio(sf_org, accounts=12)
+    worker = start_worker(worker_env(sf_org))
+
+    summary = _send(client_app, RESEGMENT).get(timeout=60)
+
+    run_id = summary["run_id"]
+    lines = [line for line in worker.log.splitlines() if f"Run {run_id} " in line]
+    [start] = [line for line in lines if " started for org " in line]
+    [end] = [line for line in lines if f"Run {run_id} succeeded:" in line]
+    assert f"org {ORG}" in start
+    assert f"org={ORG}" in end
+    assert "accounts=12 " in end
+    assert re.search(r"written=12 .* api_calls=[1-9]\d* duration=\d+\.\ds$", end)

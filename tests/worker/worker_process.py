@@ -18,7 +18,10 @@ from connectors.salesforce_emulator import Emulator
 from worker.history import RunHistory
 
 REPO = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Flushed before and after every test: two suites sharing one database wipe
+# each other's queued tasks, locks and history, so a second checkout on the
+# same Redis sets TEST_REDIS_URL to a database of its own.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # An org (and so a task queue, "mkp.<org>") of this test session's own, so
 # another session's workers on the same Redis never take these tasks.
 ORG = f"acme-{os.getpid()}"

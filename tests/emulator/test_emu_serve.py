@@ -1,0 +1,79 @@
+"""``mkp emulator serve`` as an operator starts it: a process of its own whose
+ready file is all ``mkp check`` needs, with no other setting."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MKP = [sys.executable, "-c", "from worker.cli import main; main()"]
+_READY_TIMEOUT_S = 30.0
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    """This machine's environment without MKP_ settings. REQUESTS_CA_BUNDLE
+    and CURL_CA_BUNDLE stay when set: the CA file of the ready file must win."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MKP_")}
+    return {**env, "PYTHONPATH": str(REPO), "COLUMNS": "200", **extra}
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
+    """A served emulator: its ready file's contents and its log file."""
+    ready, log_path = tmp_path / "sf.json", tmp_path / "emulator.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*MKP, "emulator", "serve", "--ready-file", str(ready)],
+            cwd=REPO,
+            env=_environment(),
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while not ready.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"emulator did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        yield json.loads(ready.read_text()), log_path
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def test_mkp_check_passes_with_only_the_ready_files_settings(
+    served: tuple[dict[str, Any], Path], tmp_path: Path
+) -> None:
+    ready, _ = served
+    env = _environment(**ready["env"], MKP_SNAPSHOT_DIR=str(tmp_path / "snaps"))
+
+    checked = subprocess.run(
+        [*MKP, "check"], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "All target fields exist and are writable" in checked.stdout
+    assert ready["env"]["MKP_SALESFORCE__CA_BUNDLE"] == ready["ca_file"]
+
+
+def test_served_emulator_names_its_ca_file_and_ready_file(
+    served: tuple[dict[str, Any], Path], tmp_path: Path
+) -> None:
+    ready, log_path = served
+
+    log = log_path.read_text()
+
+    assert ready["ca_file"] in log
+    assert str(tmp_path / "sf.json") in log
+    assert ready["credentials"]["client_secret"] not in log
