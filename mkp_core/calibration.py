@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import logging
 import math
-from typing import Any
+import random
+from typing import Any, cast
 
 import polars as pl
 
@@ -56,7 +56,9 @@ COVERAGE_TOLERANCE = 0.03
 # better: a smaller gain is within the noise of a small hold-out.
 MIN_SKILL = 0.05
 
-_BUCKETS = 2**64
+# The split's hash works modulo this prime (2**31 - 1), so every product of
+# a byte weight and a byte fits in 64-bit integers.
+_PRIME = 2_147_483_647
 
 
 class CalibrationVerdict(enum.StrEnum):
@@ -120,17 +122,15 @@ def holdout_mask(
 ) -> pl.Series:
     """True for the accounts put aside; decided by each id alone.
 
-    The hash is BLAKE2b of the seed and the id, so the split is the same on
+    The hash is our own (see ``_stable_hash``), so the split is the same on
     every machine and Polars version, and an account stays on its side as
     the portfolio grows.
     """
     if not 0.0 < share < 1.0:
         raise ValueError(f"holdout share must be between 0 and 1, got {share}")
-    cut = int(share * _BUCKETS)
-    salt = seed.to_bytes(8, "big", signed=False)
-    flags = [_bucket(salt, account_id) < cut for account_id in account_ids]
+    cut = int(share * _PRIME)
 
-    return pl.Series("holdout", flags, dtype=pl.Boolean)
+    return (_stable_hash(account_ids, seed) < cut).alias("holdout")
 
 
 def calibrate(
@@ -191,9 +191,24 @@ def calibrate_scores(
     return calibrate(customers, policy, holdout_share=holdout_share, seed=seed)
 
 
-def _bucket(salt: bytes, account_id: str | None) -> int:
-    digest = hashlib.blake2b((account_id or "").encode(), digest_size=8, key=salt)
-    return int.from_bytes(digest.digest(), "big")
+def _stable_hash(ids: pl.Series, seed: int) -> pl.Series:
+    """Each id's UTF-8 bytes summed with weights drawn from ``seed``, modulo
+    a prime: a value in [0, _PRIME) that no library upgrade changes.
+
+    Random weights per byte position make this a universal hash, evenly
+    spread for any set of ids. The loop runs over byte positions (the
+    longest id's length), each step one pass over all ids.
+    """
+    hexed = ids.fill_null("").cast(pl.String).cast(pl.Binary).bin.encode("hex")
+    longest = cast(int, hexed.str.len_bytes().max() or 0) // 2
+    draw = random.Random(seed)  # noqa: S311 - a reproducible split, not a secret
+    total = pl.repeat(draw.randrange(_PRIME), len(ids), dtype=pl.Int64, eager=True)
+    for position in range(longest):
+        byte = hexed.str.slice(2 * position, 2).str.to_integer(base=16, strict=False)
+        weight = draw.randrange(1, _PRIME)
+        total = (total + (byte.fill_null(-1) + 1) * weight) % _PRIME
+
+    return total
 
 
 def _with_history(customers: pl.DataFrame) -> pl.DataFrame:
