@@ -157,3 +157,12 @@ def _records(customers: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.Float64).alias("potential_override"),
         "window_revenue",
     )
+
+
+def test_the_split_sets_aside_the_share_asked_for_of_similar_ids() -> None:
+    ids = pl.Series([f"001{n:015d}" for n in range(20_000)])
+
+    share = holdout_mask(ids, 0.3).mean()
+
+    assert share is not None
+    assert abs(float(share) - 0.3) < 0.02
