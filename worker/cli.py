@@ -216,13 +216,22 @@ def demo(
         bool,
         typer.Option("--keep-serving", help="Keep the emulator up afterwards."),
     ] = False,
+    output: Annotated[
+        Path, typer.Option(help="CSV of every account's MKP fields after the run.")
+    ] = Path("out/maven-demo-accounts.csv"),
 ) -> None:
     """Score the Maven sample in a local Salesforce emulator, end to end."""
     from worker.demo import run_demo
 
     _configure_logging("WARNING")
     try:
-        outcome = run_demo(console, _show_run, locale=locale, keep_serving=keep_serving)
+        outcome = run_demo(
+            console,
+            _show_run,
+            locale=locale,
+            keep_serving=keep_serving,
+            output=output,
+        )
     except ConnectorError as exc:
         raise _fail(str(exc)) from exc
     if outcome.first.report.status != "succeeded":

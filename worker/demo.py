@@ -3,9 +3,10 @@
 The demo starts the Salesforce emulator in this process, seeds it with the
 Maven sample as Salesforce records, and runs the one pipeline against it
 through the real Salesforce connector, as of 2017-12-31. It then reads three
-updated accounts back through simple-salesforce, shows the API calls the
-emulator counted, and runs again to show that a night without change makes
-no write call.
+updated accounts back through simple-salesforce, writes every account as
+the org now holds it to a CSV file (the CRM field contract, column by API
+name), shows the API calls the emulator counted, and runs again to show that
+a night without change makes no write call.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mkp_core import Locale, Policy, RecordKind, segment_names
 from worker.pipeline import PipelineResult, RunOptions, run_pipeline
 
 __all__ = [
+    "DEFAULT_DEMO_OUTPUT",
     "DEMO_AS_OF",
     "MAVEN_SALESFORCE_DIR",
     "DemoOutcome",
@@ -46,6 +48,7 @@ MAVEN_SALESFORCE_DIR = (
 # The sample's last deals close in 2017; scoring as of today would find no
 # revenue in the window.
 DEMO_AS_OF = dt.date(2017, 12, 31)
+DEFAULT_DEMO_OUTPUT = Path("out") / "maven-demo-accounts.csv"
 
 # One account from each segment worth showing first: the key growth
 # segments, then the capture priority.
@@ -96,6 +99,7 @@ def run_demo(
     locale: Locale = Locale.EN,
     keep_serving: bool = False,
     data_dir: Path = MAVEN_SALESFORCE_DIR,
+    output: Path = DEFAULT_DEMO_OUTPUT,
 ) -> DemoOutcome:
     """Seed an emulated org, run the pipeline twice and show what happened."""
     if not data_dir.is_dir():
@@ -122,6 +126,10 @@ def run_demo(
         accounts = _read_back(emulator, settings, _showcase_ids(first.scores))
         _print_accounts(console, accounts, settings.fields, policy)
         _print_stats(console, "API calls of the first run", first_stats)
+        exported = _export(_client(emulator), settings.fields, output)
+        console.print(
+            f"Wrote the {exported} accounts as the org holds them to {output}"
+        )
 
         console.rule("Second run: nothing changed, so nothing is written")
         emulator.reset()  # counters only; the records stay
@@ -179,16 +187,36 @@ def _read_back(
 ) -> list[dict[str, Any]]:
     """The accounts as Salesforce now holds them, read by a fresh
     simple-salesforce client, in the order of ``ids``."""
+    answer = _client(emulator).query(_readback_query(settings.fields, ids))
+    by_id = {record["Id"]: record for record in answer["records"]}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _client(emulator: Emulator) -> Salesforce:
+    """A fresh simple-salesforce client of the emulated org."""
     credentials = emulator.credentials
-    client = Salesforce(
+    return Salesforce(
         domain="mkp-emulator.my",  # any *.salesforce.com host reaches the emulator
         consumer_key=credentials["client_id"],
         consumer_secret=credentials["client_secret"],
         session=emulator.requests_session(),
     )
-    answer = client.query(_readback_query(settings.fields, ids))
-    by_id = {record["Id"]: record for record in answer["records"]}
-    return [by_id[i] for i in ids if i in by_id]
+
+
+def _export(client: Salesforce, fields: Mapping[str, str], path: Path) -> int:
+    """Every account's MKP fields, as the org holds them, to a CSV file."""
+    columns = ["Id", "Name", *fields.values()]
+    # Field names are validated API names; nothing else enters the query.
+    soql = f"SELECT {', '.join(columns)} FROM Account ORDER BY Name"  # noqa: S608
+    records = client.query_all(soql)["records"]
+    frame = pl.DataFrame(
+        {column: [record.get(column) for record in records] for column in columns},
+        infer_schema_length=None,
+    )
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path)
+    return frame.height
 
 
 def _print_accounts(

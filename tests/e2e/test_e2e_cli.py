@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from e2e_support import run_maven, write_calls
 from typer.testing import CliRunner
@@ -100,8 +101,14 @@ def test_a_dry_run_reads_everything_writes_nothing_and_shows_the_changes(
     assert "A real run would make 1 write call." in output
 
 
-def test_the_demo_writes_every_account_then_nothing_and_shows_them_in_russian() -> None:
-    outcome = CliRunner().invoke(app, ["demo", "--locale", "ru"])
+def test_the_demo_writes_every_account_then_nothing_and_shows_them_in_russian(
+    tmp_path: Path,
+) -> None:
+    exported = tmp_path / "accounts.csv"
+
+    outcome = CliRunner().invoke(
+        app, ["demo", "--locale", "ru", "--output", str(exported)]
+    )
 
     output = " ".join(outcome.output.split())
     assert outcome.exit_code == 0, output
@@ -110,3 +117,7 @@ def test_the_demo_writes_every_account_then_nothing_and_shows_them_in_russian() 
     assert "Write calls: 0." in second
     assert "Стратегические" in first
     assert first.count("wallet share") == 3  # three accounts read back
+    accounts = pl.read_csv(exported)
+    assert accounts.height == 85
+    assert accounts["MKP_Segment__c"].cast(pl.Int64).is_between(1, 9).all()
+    assert accounts["MKP_Segment_Name__c"].is_in(["Стратегические"]).any()
