@@ -3,8 +3,11 @@
 A plan is a list of faults. Call-bound faults name an ``operation`` and the
 ``call`` ordinal (1 = the first call of that operation after the plan was
 set) and fire once. Standing faults shape every matching request:
-``short_pages``, ``latency``, ``daily_limit``, ``lock_records`` and
-``delete_before_write``.
+``short_pages``, ``latency``, ``daily_limit``, ``lock_records``,
+``delete_before_write`` and ``record_counts``. The last stands in for the
+cached figures of Salesforce's record-count resource, which lag the org:
+``{"kind": "record_counts", "counts": {"Account": 5, "Lead": null}}`` answers
+5 for Account and leaves Lead out, as for an object not counted yet.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class FaultKind(enum.StrEnum):
     SHORT_PAGES = "short_pages"
     LATENCY = "latency"
     DAILY_LIMIT = "daily_limit"
+    RECORD_COUNTS = "record_counts"
 
 
 _CALL_BOUND = frozenset(
@@ -66,6 +70,12 @@ def _require(fault: dict[str, Any], key: str) -> Any:
     return fault[key]
 
 
+def _counts_valid(counts: object) -> bool:
+    return isinstance(counts, dict) and all(
+        n is None or (isinstance(n, int) and n >= 0) for n in counts.values()
+    )
+
+
 class FaultPlan:
     """The active fault plan and the per-operation call counters it keys on."""
 
@@ -94,6 +104,12 @@ class FaultPlan:
         if kind in _CALL_BOUND:
             _require(fault, "operation")
             int(_require(fault, "call"))
+        if kind is FaultKind.RECORD_COUNTS and not _counts_valid(
+            _require(fault, "counts")
+        ):
+            raise EmulatorError(
+                f"fault {fault!r} needs 'counts' mapping names to a count or null"
+            )
         if kind in (FaultKind.LOCK_RECORDS, FaultKind.DELETE_BEFORE_WRITE):
             fault = {**fault, "ids": [str(i)[:15] for i in _require(fault, "ids")]}
         return {**fault, "kind": kind}
@@ -127,6 +143,17 @@ class FaultPlan:
                 if f["kind"] == FaultKind.SHORT_PAGES
             ]
         return min(sizes) if sizes else None
+
+    def record_counts(self) -> dict[str, int | None]:
+        """Record-count figures that replace the live ones, by lower-case
+        object name; None leaves the object out of the answer."""
+        with self._lock:
+            return {
+                str(name).lower(): count
+                for fault in self._faults
+                if fault["kind"] == FaultKind.RECORD_COUNTS
+                for name, count in fault["counts"].items()
+            }
 
     def lock_error(self, record_id: str) -> ApiError | None:
         """UNABLE_TO_LOCK_ROW while a locked record still has failed attempts left."""

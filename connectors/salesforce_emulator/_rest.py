@@ -1,4 +1,5 @@
-"""REST resources: versions, limits, describe, query, records, Collections."""
+"""REST resources: versions, limits, record counts, describe, query, records,
+Collections."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ _RELEASES = {
     60: "Spring '24", 61: "Summer '24", 62: "Winter '25", 63: "Spring '25",
     64: "Summer '25", 65: "Winter '26",
 }  # fmt: skip
+# The record-count resource exists from API version 40.0 on.
+_RECORD_COUNT_SINCE = 40
 _BATCH_SIZE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
 _COLLECTION_LIMIT = 200
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -67,6 +70,37 @@ async def limits(request: Request, context: Context) -> Response:
             "DataStorageMB": {"Max": 1024, "Remaining": 1024},
         }
     )
+
+
+async def record_count(request: Request, context: Context) -> Response:
+    """Record counts of the listed objects (all when ``sObjects`` is absent).
+
+    Salesforce ignores a listed object the org does not have and promises no
+    order. Its figures are a cached snapshot; the emulator counts live
+    records outside the recycle bin unless a ``record_counts`` fault supplies
+    stale ones.
+    """
+    if int(float(context.version)) < _RECORD_COUNT_SINCE:
+        raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+    org = context.org
+    stale = org.faults.record_counts()
+    entries: dict[str, dict[str, Any]] = {}
+    for sobject in _listed_objects(org, request.query_params.get("sObjects")):
+        key = sobject.name.lower()
+        count = stale[key] if key in stale else org.store.count_live(sobject)
+        if count is not None:
+            entries[sobject.name] = {"count": count, "name": sobject.name}
+
+    return json_response({"sObjects": list(entries.values())})
+
+
+def _listed_objects(org: Org, listed: str | None) -> list[SObjectDef]:
+    """The org's objects named in a comma-separated list, unknown names
+    dropped; every object when there is no list."""
+    if listed is None:
+        return org.schema.objects()
+    named = (org.schema.get(name.strip()) for name in listed.split(","))
+    return list({o.name: o for o in named if o is not None}.values())
 
 
 def _sobject(context: Context, request: Request) -> SObjectDef:
@@ -311,6 +345,8 @@ def rest_routes(org: Org) -> list[Route]:
                             authenticated=False, charged=False, limit_header=False)}),
         (data, {"GET": Endpoint("resources", resources)}),
         (f"{data}/limits", {"GET": Endpoint("limits", limits)}),
+        (f"{data}/limits/recordCount", {
+            "GET": Endpoint("record_count", record_count)}),
         (f"{data}/sobjects", {"GET": Endpoint("describe_global", sobjects)}),
         (f"{data}/sobjects/{{sobject}}", {
             "GET": Endpoint("sobject_info", sobject_info),

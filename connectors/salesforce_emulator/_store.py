@@ -150,6 +150,13 @@ class Store:
         )
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    def count_live(self, sobject: SObjectDef) -> int:
+        """Records of an sObject outside the recycle bin."""
+        rows = self.execute(
+            f'SELECT COUNT(*) FROM {quote(sobject.name)} WHERE NOT "IsDeleted"'  # noqa: S608 - names come from the schema
+        )
+        return int(rows[0][0])
+
     def _convert(
         self, sobject: SObjectDef, values: Row, *, api: bool, creating: bool
     ) -> Row:
