@@ -1,9 +1,11 @@
 """Reading a whole sObject into a typed frame, by REST or by Bulk API 2.0.
 
-A ``SELECT COUNT()`` decides the path: below ``bulk_read_threshold`` records
-the REST query API pages through ``nextRecordsUrl`` (pages may be shorter
-than asked for, so only ``done`` ends the loop); at or above it one Bulk
-query job streams CSV pages. A threshold of 0 always uses Bulk. Every page
+The object's record count decides the path: below ``bulk_read_threshold``
+records the REST query API pages through ``nextRecordsUrl`` (pages may be
+shorter than asked for, so only ``done`` ends the loop); at or above it one
+Bulk query job streams CSV pages. The counts of every object come from one
+record-count call per run (``_counts``), made only when a read first needs
+one; a threshold of 0 always uses Bulk and asks for no count. Every page
 is typed as it arrives and all pages are read before anything is scored.
 A REST page shorter than the batch size asked for, with more to come, is
 counted as a ``short_page`` event: harmless, but it costs extra calls.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -28,6 +30,7 @@ from connectors.salesforce._convert import (
     records_frame,
     typed_frame,
 )
+from connectors.salesforce._counts import RecordCounts
 from connectors.salesforce._soql import ReadSpec, count_query, select_query
 
 __all__ = ["Reader", "to_schema"]
@@ -36,11 +39,14 @@ logger = logging.getLogger(__name__)
 
 
 class Reader:
-    """Reads ReadSpecs through one SalesforceApi."""
+    """Reads ReadSpecs through one SalesforceApi; ``counted`` names the
+    objects whose record counts are asked for together, on the first read
+    that needs one."""
 
-    def __init__(self, api: SalesforceApi) -> None:
+    def __init__(self, api: SalesforceApi, counted: Iterable[str]) -> None:
         self._api = api
         self._settings = api.settings
+        self._counts = RecordCounts(api, counted)
 
     def read(
         self, spec: ReadSpec, *, small: bool = False
@@ -70,9 +76,20 @@ class Reader:
         threshold = self._settings.bulk_read_threshold
         if threshold == 0:
             return True
+        records = self._counts.get(spec.sobject)
+        if records is None:
+            records = self._exact_count(spec)
+
+        return records >= threshold
+
+    def _exact_count(self, spec: ReadSpec) -> int:
+        """The filtered read's exact size, for an object the record-count
+        resource has no figure for (not counted yet, as in a new org, or not
+        asked for). One more call, only then: guessing instead would risk
+        reading a large object by REST pages, or a tiny one by a Bulk job."""
         soql = count_query(spec)
         answer = self._api.call(f"count {spec.sobject}", lambda sf: sf.query(soql))
-        return int(answer["totalSize"]) >= threshold
+        return int(answer["totalSize"])
 
     def _rest_pages(self, spec: ReadSpec) -> Iterator[pl.DataFrame]:
         batch_size = self._settings.query_batch_size

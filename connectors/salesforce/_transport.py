@@ -44,6 +44,7 @@ _OPERATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", _DATA + r"/query(All)?/?$", "query"),
         ("GET", _DATA + r"/query(All)?/[^/]+/?$", "query_more"),
         ("GET", _DATA + r"/sobjects/[^/]+/describe/?$", "describe"),
+        ("GET", _DATA + r"/limits/recordCount/?$", "record_count"),
         ("GET", _DATA + r"/limits/?$", "limits"),
         ("PATCH", _DATA + r"/composite/sobjects/?$", "collections_update"),
         ("PATCH", _DATA + r"/sobjects/[^/]+/[^/]+/?$", "sobject_update"),

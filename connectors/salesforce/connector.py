@@ -58,6 +58,9 @@ __all__ = ["SalesforceConnector"]
 logger = logging.getLogger(__name__)
 
 _SCORED_SPECS = {RecordKind.ACCOUNT: account_spec, RecordKind.LEAD: lead_spec}
+# Objects that may be large enough for Bulk. Their counts come in one call
+# whichever of them a run reads, so all are asked for.
+_COUNTED_SOBJECTS = ("Account", "Opportunity", "Lead")
 
 
 class SalesforceConnector:
@@ -79,7 +82,7 @@ class SalesforceConnector:
     ) -> None:
         self.settings = settings
         self._api = SalesforceApi(settings, session=session, client=client)
-        self._reader = Reader(self._api)
+        self._reader = Reader(self._api, _COUNTED_SOBJECTS)
         self._writer = Writer(self._api)
         self._multi_currency = (
             None if settings.multi_currency == "auto" else settings.multi_currency

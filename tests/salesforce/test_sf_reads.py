@@ -48,13 +48,91 @@ def test_current_crm_values_are_read_into_the_crm_columns(
     assert frame.select("crm_wallet_share", "crm_segment").row(0) == (0.425, 8)
 
 
-def test_the_count_query_chooses_bulk_at_the_threshold(
+def test_an_object_at_the_threshold_is_read_by_bulk(
     sf_org: Emulator, make_connector: MakeConnector
 ) -> None:
     seed_accounts(sf_org, 30)
     connector = make_connector(bulk_read_threshold=30)
     assert connector.read_accounts().frame.height == 30
     assert connector.api_usage().calls_by_operation["bulk_query_create"] == 1
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [("read_accounts",), ("read_accounts", "read_opportunities", "read_leads")],
+)
+def test_a_run_asks_for_record_counts_once_whatever_it_reads(
+    sf_org: Emulator, make_connector: MakeConnector, reads: tuple[str, ...]
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 5))
+    connector = make_connector(multi_currency=False)
+
+    for read in reads:
+        getattr(connector, read)()
+
+    calls = sf_org.stats()["calls"]
+    assert calls["record_count"] == 1
+    assert calls["query"] == len(reads)  # the reads themselves, no COUNT()
+    assert connector.api_usage().calls_by_operation["record_count"] == 1
+
+
+def test_each_object_takes_rest_or_bulk_by_its_own_count(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 30))  # 61 opportunities
+    connector = make_connector(bulk_read_threshold=45)
+
+    accounts = connector.read_accounts().frame
+    bulk_jobs_after_accounts = sf_org.stats()["calls"].get("bulk_query_create", 0)
+    opportunities = connector.read_opportunities().frame
+
+    assert (accounts.height, opportunities.height) == (30, 61)
+    assert bulk_jobs_after_accounts == 0
+    assert sf_org.stats()["calls"]["bulk_query_create"] == 1
+    assert sf_org.stats()["calls"]["record_count"] == 1
+
+
+def test_a_threshold_of_zero_reads_by_bulk_without_asking_for_counts(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 3))
+    connector = make_connector(bulk_read_threshold=0)
+
+    connector.read_accounts()
+    connector.read_opportunities()
+
+    calls = sf_org.stats()["calls"]
+    assert calls["bulk_query_create"] == 2
+    assert "record_count" not in calls
+
+
+def test_a_stale_over_count_sends_a_small_read_to_bulk(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 4)
+    stale = {"kind": "record_counts", "counts": {"Account": 1_000_000}}
+    sf_org.set_faults({"faults": [stale]})
+
+    frame = make_connector(bulk_read_threshold=10).read_accounts().frame
+
+    assert frame.height == 4
+    assert sf_org.stats()["calls"]["bulk_query_create"] == 1
+
+
+def test_an_object_without_a_record_count_is_counted_exactly_instead(
+    sf_org: Emulator, make_connector: MakeConnector
+) -> None:
+    seed_accounts(sf_org, 12)
+    uncounted = {"kind": "record_counts", "counts": {"Account": None}}
+    sf_org.set_faults({"faults": [uncounted]})
+    connector = make_connector(bulk_read_threshold=10, multi_currency=False)
+
+    frame = connector.read_accounts().frame
+
+    calls = sf_org.stats()["calls"]
+    assert frame.height == 12
+    assert (calls["record_count"], calls["bulk_query_create"]) == (1, 1)
+    assert calls["query"] == 1  # the SELECT COUNT() of the fallback
 
 
 def test_short_pages_are_followed_until_done(

@@ -55,8 +55,8 @@ def test_a_session_refused_again_after_a_new_login_stops_without_a_loop(
     sf_org.set_faults(
         {
             "faults": [
+                {"operation": "query", "call": 1, "kind": "expire_session"},
                 {"operation": "query", "call": 2, "kind": "expire_session"},
-                {"operation": "query", "call": 3, "kind": "expire_session"},
             ]
         }
     )
