@@ -11,7 +11,9 @@ compares them with
   ``bulk_query_page_records``), whichever is fewer; each object's changed
   records written by sObject Collections of 200 or by Bulk API 2.0 ingest
   jobs (create, upload, close, one status check; a job holds up to 150 MB of
-  CSV, estimated at 700 bytes a row), whichever is fewer;
+  CSV, estimated at 700 bytes a row), whichever is fewer. It takes every
+  size as known in advance, so the connector's record-count call (how it
+  learns them) is overhead counted against it, never part of the minimum;
 - a naive script: one login, ``query_all`` of every object in REST pages of
   2,000, one PATCH per changed record.
 
