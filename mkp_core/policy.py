@@ -132,6 +132,11 @@ class Policy(_Strict):
     potential_levels: LevelCutoffs = LevelCutoffs()
     reached_share: float = Field(default=0.8, gt=0.0, le=1.0)
     hysteresis_margin: float = Field(default=0.05, ge=0.0, lt=0.5)
+    # A record is written only when its potential or wallet share moved by
+    # more than this share of the CRM's value, or another field changed
+    # (mkp_core.diff). 2 % keeps a night's drift of the peer quantiles off the
+    # CRM while every figure there stays within 2 % of the fresh one.
+    write_tolerance: float = Field(default=0.02, ge=0.0, lt=0.5)
     locale: Locale = Locale.EN
     signals: SignalPolicy = SignalPolicy()
     segment_texts: dict[Locale, dict[int, SegmentText]] = Field(default_factory=dict)
