@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 import pytest
 from core_builders import NOW
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkp_core import (
@@ -233,17 +233,18 @@ def test_a_record_is_written_only_beyond_the_tolerance_or_on_another_field(
     assert changed.get_column("changed").to_list() == ([expected] if expected else [])
 
 
-def test_a_written_record_carries_its_fresh_values_as_stored() -> None:
+def test_a_written_record_sends_every_field_that_differs_as_stored() -> None:
     frame = scores({"crm_potential": 1000.0, "crm_explanation": "Old."})
 
     changed = changed_records(frame, RecordKind.ACCOUNT, write_tolerance=TOLERANCE)
 
-    assert changed.row(0, named=True) | {"changed": None} == {
-        "record_id": "A0",
+    row = changed.row(0, named=True)
+
+    assert row["changed"] == ["potential", "explanation"]
+    assert {field: row[field] for field in OUTPUT_FIELDS} == {
         **OUTPUTS,
         "potential": 1234.56,
         "wallet_share": 0.432,
-        "changed": None,
     }
 
 
@@ -304,8 +305,10 @@ def _after_write(
     return applied.sort("record_id").select(after).to_series().to_list()
 
 
+# No deadline: on a busy machine one example can take longer than the default.
+@settings(deadline=None)
 @given(data=st.data(), tolerance=st.floats(min_value=0.0, max_value=0.49))
-def test_the_crm_holds_every_potential_within_the_tolerance_of_the_fresh_one(
+def test_the_crm_holds_every_potential_and_share_within_the_tolerance_of_the_model(
     data: st.DataObject, tolerance: float
 ) -> None:
     records = data.draw(st.lists(drifted_records(tolerance), min_size=1, max_size=20))
