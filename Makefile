@@ -46,6 +46,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.scoring $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.api_calls $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.end_to_end $(BENCH_SIZE)
+	$(BIN)/python -m benchmarks.write_churn $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.memory $(BENCH_SIZE)
 	$(BIN)/python -m benchmarks.multi_org $(BENCH_SIZE)
 

@@ -51,21 +51,27 @@ class OrgRun:
         return self.child.result
 
 
-def three_runs(shape: OrgShape) -> list[OrgRun]:
-    """Seed an emulator with the org of ``shape`` and run the pipeline thrice."""
+def three_runs(shape: OrgShape, child_args: tuple[str, ...] = ()) -> list[OrgRun]:
+    """Seed an emulator with the org of ``shape`` and run the pipeline thrice.
+
+    ``child_args`` go to every pipeline process (``benchmarks._pipeline_child``).
+    """
     org = generate_org(shape)
     config = EmulatorConfig(
         multi_currency=True, corporate_currency="USD", daily_api_limit=_DAILY_API_LIMIT
     )
     with Emulator(config) as emu:
         account_map = _seed(emu, org)
-        runs = [_run(emu, org, RUN_NAMES[0], 0), _run(emu, org, RUN_NAMES[1], 1)]
+        runs = [
+            _run(emu, org, RUN_NAMES[0], 0, child_args),
+            _run(emu, org, RUN_NAMES[1], 1, child_args),
+        ]
 
         deals = new_won_deals(org, CHANGE_SHARE)
         insert_opportunities(emu, deals, account_map)
         print(f"Added {deals.height:,} won deals to as many idle accounts")
         changed = org.with_opportunities(deals)
-        runs.append(_run(emu, changed, RUN_NAMES[2], 2))
+        runs.append(_run(emu, changed, RUN_NAMES[2], 2, child_args))
 
     return runs
 
@@ -89,13 +95,20 @@ def _seed(emu: Emulator, org: SyntheticOrg) -> Any:
     return account_map
 
 
-def _run(emu: Emulator, org: SyntheticOrg, name: str, night: int) -> OrgRun:
+def _run(
+    emu: Emulator,
+    org: SyntheticOrg,
+    name: str,
+    night: int,
+    child_args: tuple[str, ...],
+) -> OrgRun:
     """One pipeline process against the emulator, on the ``night``-th day."""
     emu.reset()
     now = org.now() + dt.timedelta(days=night)
+    when = ["--as-of", org.shape.as_of.isoformat(), "--now", now.isoformat()]
     child = run_child(
         "benchmarks._pipeline_child",
-        ["--as-of", org.shape.as_of.isoformat(), "--now", now.isoformat()],
+        [*when, *child_args],
         env={**os.environ, **emu.env},
     )
     stats = emu.stats()

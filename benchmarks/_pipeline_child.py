@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--as-of", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--now", type=dt.datetime.fromisoformat, required=True)
+    parser.add_argument("--write-tolerance", type=float)
     args = parser.parse_args(argv)
     settings = Settings()
     if settings.salesforce is None:
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     result = run_pipeline(
         connector,
-        Policy(as_of=args.as_of),
+        _policy(args),
         RunOptions(org="benchmark", triggered_by="benchmark"),
         now=args.now,
         progress=clock,
@@ -128,6 +129,14 @@ def main(argv: list[str] | None = None) -> None:
             }
         )
     )
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The default policy as of the run, with the write tolerance if given."""
+    policy: dict[str, object] = {"as_of": args.as_of}
+    if args.write_tolerance is not None:
+        policy["write_tolerance"] = args.write_tolerance
+    return Policy.from_mapping(policy, source="--write-tolerance")
 
 
 def _changed_fields(updates: dict[RecordKind, pl.DataFrame]) -> dict[str, int]:

@@ -15,6 +15,10 @@ own code is what the product controls.
 
     python -m benchmarks.end_to_end            # 10k accounts, 100k opportunities
     python -m benchmarks.end_to_end --large    # 100k accounts, 1M opportunities
+
+``--write-tolerance 0`` runs the pipeline with the policy's write tolerance
+set to 0 (every difference written, to the cent), to compare with the
+default.
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ def main(argv: list[str] | None = None) -> None:
     shape = OrgShape(
         args.accounts or accounts, args.opportunities or opportunities, seed=args.seed
     )
+    tolerance = args.write_tolerance
     print(
         f"End to end: {shape.accounts:,} accounts, {shape.opportunities:,} "
-        f"opportunities, {shape.lead_count:,} leads (seed {shape.seed})"
+        f"opportunities, {shape.lead_count:,} leads (seed {shape.seed}), "
+        f"write tolerance {'default' if tolerance is None else tolerance}"
     )
 
-    figures = [_run_figures(run) for run in three_runs(shape)]
+    child_args = () if tolerance is None else ("--write-tolerance", str(tolerance))
+    figures = [_run_figures(run) for run in three_runs(shape, child_args)]
     _print(figures)
     emit(
         "end_to_end",
@@ -53,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             "accounts": shape.accounts,
             "opportunities": shape.opportunities,
             "leads": shape.lead_count,
+            "write_tolerance": tolerance,
             "runs": figures,
             "machine": machine(),
         },
@@ -67,6 +75,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--large", action="store_true", help="100k accounts, 1M opportunities"
     )
     parser.add_argument("--seed", type=int, default=OrgShape.seed)
+    parser.add_argument(
+        "--write-tolerance",
+        type=float,
+        help="the policy's write_tolerance (default: the policy default)",
+    )
     return parser.parse_args(argv)
 
 

@@ -102,7 +102,10 @@ def run_pipeline(
         )
         _count_scores(report, scores, issues)
         report.calibration = calibrate_scores(accounts, scores, policy).to_dict()
-        updates = {kind: changed_records(scores, kind) for kind in _kinds(options)}
+        updates = {
+            kind: changed_records(scores, kind, write_tolerance=policy.write_tolerance)
+            for kind in _kinds(options)
+        }
         report.records_changed = sum(frame.height for frame in updates.values())
         report.planned_write_calls = sum(
             connector.planned_write_calls(kind, frame.height)

@@ -23,6 +23,7 @@ FLOAT_KEYS: dict[str, Any] = {
     "size_exponent": lambda v: {"size_exponent": v},
     "reached_share": lambda v: {"reached_share": v},
     "hysteresis_margin": lambda v: {"hysteresis_margin": v},
+    "write_tolerance": lambda v: {"write_tolerance": v},
     "firmographic.default_revenue_ratio": lambda v: {
         "firmographic": {"default_revenue_ratio": v}
     },
@@ -131,6 +132,17 @@ def test_resolving_keeps_every_other_setting() -> None:
     assert resolved == chosen.model_copy(update={"as_of": dt.date(2020, 5, 1)})
 
 
+@pytest.mark.parametrize(
+    ("tolerance", "bound"),
+    [(-0.01, "greater than or equal to 0"), (0.5, "less than 0.5")],
+)
+def test_a_write_tolerance_outside_zero_to_a_half_is_refused(
+    tolerance: float, bound: str
+) -> None:
+    with pytest.raises(PolicyError, match=rf"write_tolerance: .*{bound}"):
+        Policy.from_mapping({"write_tolerance": tolerance})
+
+
 def test_an_annual_revenue_cap_must_be_positive() -> None:
     with pytest.raises(PolicyError, match="max_annual_revenue"):
         Policy.from_mapping({"max_annual_revenue": 0})
@@ -168,6 +180,7 @@ def test_an_empty_policy_file_gives_the_documented_defaults(tmp_path: Path) -> N
     levels = policy.potential_levels
     assert (levels.high_quantile, levels.medium_quantile) == (0.80, 0.50)
     assert (policy.reached_share, policy.hysteresis_margin) == (0.8, 0.05)
+    assert policy.write_tolerance == 0.02
     assert policy.locale == "en"
 
 
