@@ -168,6 +168,11 @@ class Policy(_Strict):
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise PolicyError(f"{path}: policy file not found") from exc
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise PolicyError(f"{path}: cannot read the policy file: {reason}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
         return cls.from_mapping(data.get("policy", data), source=str(path))

@@ -179,3 +179,18 @@ def test_a_policy_file_key_that_is_misspelt_is_refused_naming_it(
 
     with pytest.raises(PolicyError, match=r"policy\.toml: invalid policy: window_day"):
         Policy.from_toml(path)
+
+
+def test_a_policy_path_that_is_a_directory_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PolicyError, match="cannot read the policy file"):
+        Policy.from_toml(tmp_path)
+
+
+def test_a_policy_file_that_is_not_utf8_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes("locale = 'ru'  # Политика\n".encode("cp1251"))
+
+    with pytest.raises(PolicyError, match=r"policy\.toml: not UTF-8 text"):
+        Policy.from_toml(path)
