@@ -181,9 +181,16 @@ class Policy(_Strict):
         """This policy with ``as_of`` fixed (to ``today`` when unset)."""
         if self.as_of:
             return self
-        # Validated again rather than copied, so a clock far off the calendar
-        # is refused like an as_of from a file.
-        return self.from_mapping({**dict(self), "as_of": today}, source="today")
+        return self.updated("today", as_of=today)
+
+    def updated(self, source: str, **changes: Any) -> Policy:
+        """This policy with some keys replaced; ``source`` names them in errors.
+
+        Validated again rather than copied, so a date or value given on the
+        command line, or a clock far off the calendar, is refused like the
+        same value in a file.
+        """
+        return self.from_mapping({**dict(self), **changes}, source=source)
 
     @property
     def as_of_date(self) -> dt.date:

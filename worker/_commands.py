@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mkp_core import Policy, PolicyError
 from worker._display import make_console
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
@@ -76,7 +77,7 @@ def backfill(
     if csv is not None:
         options["csv_profile"] = str(csv.resolve())
     if as_of is not None:
-        options["as_of"] = as_of.date().isoformat()
+        options["as_of"] = _checked_as_of(as_of.date()).isoformat()
     kwargs = {"org": org, "triggered_by": _who(), "options": options}
 
     app = create_app(settings)
@@ -85,6 +86,16 @@ def backfill(
         _follow(settings, org, result, wait=wait)
     finally:
         app.close()
+
+
+def _checked_as_of(as_of: dt.date) -> dt.date:
+    """The date when a policy accepts it, so no worker gets a run it cannot do."""
+    try:
+        Policy.from_mapping({"as_of": as_of}, source="--as-of")
+    except PolicyError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    return as_of
 
 
 def _served_org(settings: Settings, org: str | None) -> str:

@@ -105,7 +105,7 @@ def run(
     try:
         base = settings.load_policy(policy)
         updates = {"as_of": as_of.date() if as_of else None, "locale": locale}
-        chosen = base.model_copy(update={k: v for k, v in updates.items() if v})
+        chosen = base.updated("command line", **{k: v for k, v in updates.items() if v})
         connector = open_connector(
             settings,
             csv_profile=csv,

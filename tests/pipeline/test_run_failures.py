@@ -60,3 +60,16 @@ def test_an_unparseable_amount_is_counted_once_not_also_as_missing(
     assert code == 0
     assert report["skipped"] == {"non_numeric_amount": 1}
     assert report["accounts_scored"] == 1
+
+
+def test_an_as_of_outside_the_supported_calendar_is_refused_naming_the_option(
+    tmp_path: Path,
+) -> None:
+    profile = _org(tmp_path, "Id,AccountId,Amount,StageName\n")
+    args = ["run", "--csv", str(profile), "--as-of", "0001-01-02"]
+
+    outcome = CliRunner().invoke(app, args)
+
+    assert outcome.exit_code == 2
+    assert "command line: invalid policy: as_of" in outcome.output
+    assert not (tmp_path / "profile-scored.csv").exists()

@@ -50,6 +50,16 @@ def test_backfill_wait_exits_non_zero_when_the_run_fails(
     assert re.search(r"Run \S+: failed", done.stdout)
 
 
+def test_a_backfill_as_of_outside_the_supported_calendar_is_refused_before_queueing(
+    redis_db: Redis,
+) -> None:
+    refused = run_cli_here(worker_env(None), "backfill", "--as-of", "1899-12-31")
+
+    assert refused.exit_code == 2
+    assert "--as-of: invalid policy: as_of" in refused.output
+    assert redis_db.keys("*") == []
+
+
 def test_runs_says_so_when_no_run_is_recorded(redis_db: Redis) -> None:
     done = run_cli_here(worker_env(None), "runs")
 
