@@ -119,10 +119,15 @@ class Policy(_Strict):
     # more from us than the largest turnover believed. Either value is then
     # ignored and reported, and the record is scored without it.
     max_annual_revenue: float = Field(default=1e15, gt=0)
-    potential_methods: tuple[PotentialMethod, ...] = (
-        PotentialMethod.OVERRIDE,
-        PotentialMethod.PEERS,
-        PotentialMethod.FIRMOGRAPHIC,
+    # With no method every account falls to its own revenue as potential, so
+    # an empty list would rewrite the whole portfolio as "reached" or "low".
+    potential_methods: tuple[PotentialMethod, ...] = Field(
+        default=(
+            PotentialMethod.OVERRIDE,
+            PotentialMethod.PEERS,
+            PotentialMethod.FIRMOGRAPHIC,
+        ),
+        min_length=1,
     )
     peer_quantile: float = Field(default=0.90, gt=0.5, lt=1.0)
     min_peer_group: int = Field(default=8, ge=2)
@@ -143,6 +148,8 @@ class Policy(_Strict):
                 '"revenue" is the implicit last resort; list only override, '
                 "peers and firmographic in potential_methods"
             )
+        if len(set(self.potential_methods)) < len(self.potential_methods):
+            raise ValueError("potential_methods: each method may be listed once")
         for locale, texts in self.segment_texts.items():
             bad = sorted(n for n in texts if not 1 <= n <= 9)
             if bad:
