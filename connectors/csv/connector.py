@@ -23,9 +23,15 @@ from connectors.base import (
 from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
 from connectors.csv._parse import ReadOptions, read_table
-from connectors.csv._tables import RECORD_CURRENCY, CsvTable, TableSpec, table_spec
+from connectors.csv._tables import (
+    RECORD_CURRENCY,
+    CsvTable,
+    TableSpec,
+    ValueKind,
+    table_spec,
+)
 from connectors.csv.profile import CsvProfile, CsvShape, StageMap
-from connectors.errors import ConfigurationError, FatalError
+from connectors.errors import ConfigurationError, FatalError, InputFileError
 from connectors.fields import OBJECT_NAMES, field_names
 from mkp_core import (
     ACCOUNT_SCHEMA,
@@ -92,6 +98,7 @@ class CsvConnector:
 
     def read_opportunities(self) -> Extract:
         extract = self._read(CsvTable.OPPORTUNITIES)
+        self._check_close_dates(extract)
         frame = _with_stage_flags(extract.frame, self.profile.stages)
         currency = currency_code(self.profile.default_currency)
 
@@ -140,6 +147,24 @@ class CsvConnector:
 
     def api_usage(self) -> ApiUsage:
         return ApiUsage(calls=0, calls_by_operation={})
+
+    def _check_close_dates(self, extract: Extract) -> None:
+        """Stop when not one close date matches the profile's date format.
+
+        No deal would then fall in the revenue window, and the run would
+        rewrite every account as Not working: the profile is wrong, not the
+        data, so nothing is scored.
+        """
+        unparsed = extract.issues.filter(pl.col("reason") == ValueKind.DATE.value)
+        dates = extract.frame.get_column("close_date")
+        if unparsed.height == 0 or dates.null_count() < dates.len():
+            return
+        raise InputFileError(
+            f"{self.profile.file(CsvTable.OPPORTUNITIES)}: not one close date "
+            f"matches the profile's date_format {self.profile.date_format!r}, so "
+            "no deal could count as won; set date_format to the file's format "
+            f"(first: {unparsed.item(0, 'message')})"
+        )
 
     def _read_records(self, kind: RecordKind) -> Extract:
         """Accounts or leads, with ``crm_*`` taken from the results file."""

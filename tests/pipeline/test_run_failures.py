@@ -73,3 +73,25 @@ def test_an_as_of_outside_the_supported_calendar_is_refused_naming_the_option(
     assert outcome.exit_code == 2
     assert "command line: invalid policy: as_of" in outcome.output
     assert not (tmp_path / "profile-scored.csv").exists()
+
+
+def test_a_date_format_no_close_date_matches_stops_the_run_and_keeps_the_results(
+    tmp_path: Path,
+) -> None:
+    opportunities = (
+        "Id,AccountId,Amount,StageName,IsWon,IsClosed,CloseDate\n"
+        "O1,A1,100,Closed Won,true,true,2017-05-01\n"
+        "O2,A1,200,Closed Won,true,true,2017-06-01\n"
+    )
+    profile = _org(tmp_path, opportunities)
+    _run(profile, tmp_path / "first.json")
+    results = (tmp_path / "o.csv").read_text()
+    profile.write_text('date_format = "%d.%m.%Y"\n' + PROFILE)
+
+    code, output, report = _run(profile, tmp_path / "second.json")
+
+    assert code == 2
+    assert report["status"] == "failed"
+    assert "date_format '%d.%m.%Y'" in str(report["message"])
+    assert "'2017-05-01'" in output
+    assert (tmp_path / "o.csv").read_text() == results
