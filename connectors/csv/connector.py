@@ -60,7 +60,12 @@ class CsvConnector:
     def __init__(
         self, profile: CsvProfile, *, corporate_currency: str | None = None
     ) -> None:
-        """``corporate_currency`` (the policy's) converts at 1 without a rate."""
+        """``corporate_currency`` (the policy's) converts at 1 without a rate.
+
+        Raises ``ConfigurationError`` when no amount in the profile's default
+        currency could be converted into it.
+        """
+        _check_currencies(profile, corporate_currency)
         self.profile = profile
         self.corporate_currency = corporate_currency
         self._field_names = field_names(profile.fields)
@@ -234,6 +239,25 @@ class CsvConnector:
         )
 
         return spec, options
+
+
+def _check_currencies(profile: CsvProfile, corporate_currency: str | None) -> None:
+    """Refuse a default currency that no rate could convert.
+
+    Without a rates file only the corporate currency converts, so every amount
+    in another default currency would be dropped and every account scored as
+    if it had bought nothing.
+    """
+    default = profile.default_currency
+    if profile.file(CsvTable.RATES) is not None or corporate_currency is None:
+        return
+    if default is None or default == corporate_currency:
+        return
+    raise ConfigurationError(
+        f"The CSV profile's default_currency {default} is not the corporate "
+        f"currency {corporate_currency}, and it names no rates file to convert "
+        "between them; add [files] rates or set corporate_currency in the policy"
+    )
 
 
 def _with_stage_flags(frame: pl.DataFrame, stages: StageMap | None) -> pl.DataFrame:
