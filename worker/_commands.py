@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mkp_core import Policy, PolicyError
-from worker._display import make_console
+from worker._display import make_console, print_error
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
 from worker.history import RunHistory
@@ -93,7 +93,7 @@ def _checked_as_of(as_of: dt.date) -> dt.date:
     try:
         Policy.from_mapping({"as_of": as_of}, source="--as-of")
     except PolicyError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        print_error(err_console, str(exc))
         raise typer.Exit(2) from None
     return as_of
 
@@ -106,7 +106,7 @@ def _served_org(settings: Settings, org: str | None) -> str:
     try:
         served = Orgs.from_settings(settings).names
     except OrgsFileError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}")
+        print_error(err_console, exc.message)
         raise typer.Exit(2) from None
     if chosen not in served:
         err_console.print(

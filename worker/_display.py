@@ -16,6 +16,7 @@ from worker.pipeline import PipelineResult
 __all__ = [
     "make_console",
     "print_changes",
+    "print_error",
     "print_events",
     "print_matrix",
     "print_skipped",
@@ -30,6 +31,15 @@ def make_console(*, stderr: bool = False) -> Console:
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 120
     return console
+
+
+def print_error(console: Console, message: str) -> None:
+    """One error line; the message is shown as it is, never read as markup.
+
+    Messages carry paths, CSV values and CRM texts such as ``[stages]`` or
+    Salesforce's ``[Name]`` field lists, which markup would silently drop.
+    """
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
 
 
 # Key growth segments and the capture priority get a marker in the matrix.

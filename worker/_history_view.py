@@ -50,7 +50,8 @@ def print_summary(
 ) -> None:
     """The outcome of one run, as recorded in the history."""
     if entry is None:
-        console.print(f"The run left no history entry. {failure}".strip())
+        message = f"The run left no history entry. {failure}".strip()
+        console.print(message, markup=False)
         return
     if entry["status"] in _FINISHED:
         console.print(_counts(entry))
@@ -61,7 +62,7 @@ def print_summary(
         cells = "  ".join(f"{segment}: {n}" for segment, n in sorted(counts.items()))
         console.print(f"Accounts per segment: {cells}")
     if entry.get("message"):
-        console.print(entry["message"])
+        console.print(entry["message"], markup=False)
 
 
 def _counts(entry: dict[str, Any]) -> str:

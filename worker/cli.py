@@ -17,6 +17,7 @@ from worker._commands import register as register_worker_commands
 from worker._display import (
     make_console,
     print_changes,
+    print_error,
     print_events,
     print_matrix,
     print_skipped,
@@ -52,7 +53,7 @@ def _configure_logging(level: str) -> None:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    print_error(err_console, message)
     return typer.Exit(code)
 
 
@@ -68,7 +69,7 @@ def main() -> None:
     try:
         app()
     except SettingsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        print_error(err_console, str(exc))
         raise SystemExit(2) from exc
 
 
@@ -133,7 +134,8 @@ def run(
     if result.error is not None:
         raise _fail(_error_text(result.error), code=_exit_code(result.error))
     if result.report.status not in ("succeeded", "partial"):
-        err_console.print(f"Run {result.report.run_id}: {result.report.message}")
+        message = f"Run {result.report.run_id}: {result.report.message}"
+        err_console.print(message, markup=False)
         raise typer.Exit(1)
 
 
@@ -179,7 +181,8 @@ def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> N
     print_events(console, report.events)
     for failure in report.write_failures[:10]:
         console.print(
-            f"  refused {failure['record_id']}: {failure['code']} {failure['message']}"
+            f"  refused {failure['record_id']}: {failure['code']} {failure['message']}",
+            markup=False,
         )
 
 

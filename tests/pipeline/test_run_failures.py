@@ -95,3 +95,30 @@ def test_a_date_format_no_close_date_matches_stops_the_run_and_keeps_the_results
     assert "date_format '%d.%m.%Y'" in str(report["message"])
     assert "'2017-05-01'" in output
     assert (tmp_path / "o.csv").read_text() == results
+
+
+MAPPED_WITHOUT_STAGES = """
+shape = "mapped"
+[files]
+accounts = "a.csv"
+opportunities = "o.csv"
+[columns.accounts]
+account_id = "account"
+[columns.opportunities]
+opportunity_id = "id"
+account_id = "account"
+amount = "value"
+close_date = "closed"
+"""
+
+
+def test_an_error_message_naming_a_bracketed_table_is_shown_whole(
+    tmp_path: Path,
+) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text(MAPPED_WITHOUT_STAGES)
+
+    outcome = CliRunner().invoke(app, ["run", "--csv", str(profile)])
+
+    assert outcome.exit_code == 2
+    assert "the mapped shape needs [stages] (won/lost stage values)" in outcome.output
