@@ -40,6 +40,9 @@ app.add_typer(emulator_app, name="emulator")
 register_worker_commands(app)
 app.command("report")(report_command)
 
+# Far above any org, and small enough for the frame libraries' 64-bit counts.
+_MAX_TOP = 1_000_000_000
+
 console = make_console()
 err_console = make_console(stderr=True)
 
@@ -87,7 +90,8 @@ def run(
         bool, typer.Option("--dry-run", help="Write nothing; show what would change.")
     ] = False,
     top: Annotated[
-        int | None, typer.Option(min=1, help="Score only the N largest accounts.")
+        int | None,
+        typer.Option(min=1, max=_MAX_TOP, help="Score only the N largest accounts."),
     ] = None,
     locale: Annotated[
         Locale | None, typer.Option(help="Segment text language.")

@@ -122,3 +122,15 @@ def test_an_error_message_naming_a_bracketed_table_is_shown_whole(
 
     assert outcome.exit_code == 2
     assert "the mapped shape needs [stages] (won/lost stage values)" in outcome.output
+
+
+def test_a_top_beyond_any_portfolio_is_refused_naming_the_option(
+    tmp_path: Path,
+) -> None:
+    profile = _org(tmp_path, "Id,AccountId,Amount,StageName\n")
+    args = ["run", "--csv", str(profile), "--top", "99999999999999999999"]
+
+    outcome = CliRunner().invoke(app, args)
+
+    assert outcome.exit_code == 2
+    assert "Invalid value for '--top'" in outcome.output
