@@ -163,14 +163,11 @@ def runs(
 def worker(ctx: typer.Context) -> None:
     """Start a Celery worker; all options go to celery worker (try --help).
 
-    One run at a time unless ``--concurrency`` says otherwise: a run holds a
-    whole portfolio in memory, so workers scale by process, not by thread.
+    One run at a time unless ``--concurrency`` says otherwise: the app's
+    configuration sets it, so ``celery -A worker worker`` does the same.
     """
     settings = load_settings()
-    args = list(ctx.args)
-    if not any(a.startswith(("--concurrency", "-c")) for a in args):
-        args.insert(0, "--concurrency=1")
-    _exec_celery(["worker", f"--loglevel={settings.log_level}", *args])
+    _exec_celery(["worker", f"--loglevel={settings.log_level}", *ctx.args])
 
 
 def beat(ctx: typer.Context) -> None:

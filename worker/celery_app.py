@@ -35,6 +35,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # One run at a time per worker, however it is started (`mkp worker` or
+        # `celery -A worker worker`): a run holds a whole portfolio in memory,
+        # so workers scale by process and --concurrency raises it knowingly.
+        "worker_concurrency": 1,
         "worker_soft_shutdown_timeout": settings.shutdown_grace_s,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "broker_connection_retry_on_startup": True,
