@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import Celery
 
+from worker._beat import default_beat_schedule_file
 from worker._state import redis_ssl_options
 from worker.schedule import beat_schedule
 from worker.settings import Settings
@@ -54,6 +55,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "beat_schedule": beat_schedule(settings),
+        "beat_scheduler": "worker._beat:FolderCreatingScheduler",
+        "beat_schedule_filename": str(
+            settings.beat_schedule_file or default_beat_schedule_file()
+        ),
     }
     if broker_url.startswith("rediss://"):
         config["broker_use_ssl"] = redis_ssl_options(settings)
