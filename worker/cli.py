@@ -254,9 +254,23 @@ def emulator_serve(
     ready_file: Annotated[
         Path | None, typer.Option(help="Write URLs and credentials here when ready.")
     ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="MKP_EMULATOR_METADATA",
+            help="The force-app/main/default folder of deploy/salesforce "
+            "(default: the one in the source tree).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the local Salesforce emulator until interrupted."""
-    from connectors.salesforce_emulator import serve
+    from connectors.salesforce_emulator import EmulatorError, serve
 
     _configure_logging("INFO")
-    serve(port=port, load_dir=load, ready_file=ready_file)
+    # An installed package has no deploy/ folder beside it: the image copies
+    # the metadata elsewhere and names it here.
+    config = {"metadata_dir": metadata} if metadata else {}
+    try:
+        serve(port=port, load_dir=load, ready_file=ready_file, **config)
+    except EmulatorError as exc:
+        raise _fail(str(exc)) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+METADATA = REPO / "deploy" / "salesforce" / "force-app" / "main" / "default"
 MKP = [sys.executable, "-c", "from worker.cli import main; main()"]
 _READY_TIMEOUT_S = 30.0
 
@@ -98,3 +100,40 @@ def test_the_ready_file_is_removed_when_the_emulator_stops(tmp_path: Path) -> No
 
     assert code == 0
     assert not ready.exists()
+
+
+def test_the_emulator_reads_fields_from_a_metadata_folder_named_on_the_command(
+    tmp_path: Path,
+) -> None:
+    copied = shutil.copytree(METADATA, tmp_path / "metadata")
+    (copied / "objects/Account/fields/MKP_Segment__c.field-meta.xml").unlink()
+    process, ready, _ = _serve(tmp_path, "--metadata", str(copied))
+    env = _environment(**json.loads(ready.read_text())["env"])
+
+    try:
+        checked = subprocess.run(
+            [*MKP, "check"], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+    finally:
+        _stop(process)
+
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "account MKP_Segment__c: missing" in checked.stderr
+
+
+def test_a_missing_metadata_folder_is_named_with_how_to_point_at_one(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-such-folder"
+
+    served = subprocess.run(
+        [*MKP, "emulator", "serve", "--ready-file", str(tmp_path / "sf.json")],
+        cwd=tmp_path, env=_environment(MKP_EMULATOR_METADATA=str(missing)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert served.returncode == 2
+    assert str(missing) in served.stderr
+    assert "--metadata DIR" in served.stderr
+    assert "Traceback" not in served.stderr
