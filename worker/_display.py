@@ -51,7 +51,7 @@ def print_matrix(
 ) -> None:
     """Rows: progress (Reached on top); columns: potential (Low to High)."""
     table = Table(title="Customer Potential Matrix", show_lines=True)
-    table.add_column("Progress ↓  Potential →", style="bold", max_width=16)
+    table.add_column("Progress ↑  Potential →", style="bold", max_width=16)
     for level in PotentialLevel:
         table.add_column(str(level), justify="left")
 
@@ -99,8 +99,14 @@ def print_skipped(console: Console, skipped: dict[str, int]) -> None:
     console.print(table)
 
 
-def print_changes(console: Console, result: PipelineResult) -> None:
-    """What a run changes (or would change): records, fields, segment moves."""
+def print_changes(
+    console: Console, result: PipelineResult, *, makes_api_calls: bool = True
+) -> None:
+    """What a run changes (or would change): records, fields, segment moves.
+
+    ``makes_api_calls`` is False for a connector that writes files (CSV): a
+    dry run then says how many records it would write, not "0 write calls".
+    """
     for kind, updates in result.updates.items():
         label = "accounts" if kind is RecordKind.ACCOUNT else "leads"
         console.print(f"{updates.height} {label} with changed values")
@@ -120,9 +126,14 @@ def print_changes(console: Console, result: PipelineResult) -> None:
     )
     for kind, before, after, count in moves.head(10).iter_rows():
         console.print(f"  {count} {kind}s move {before} → {after}")
-    if result.report.dry_run:
+    if not result.report.dry_run:
+        return
+    if makes_api_calls:
         calls = result.report.planned_write_calls
         console.print(f"A real run would make {calls} write call{_s(calls)}.")
+    else:
+        records = result.report.records_changed
+        console.print(f"A real run would write {records} record{_s(records)}.")
 
 
 def _s(count: int) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from connectors import ConnectorError, FatalError
+from connectors import ConnectorError, CsvConnector, FatalError
 from mkp_core import Locale, PolicyError, portfolio_summary, segment_names
 from worker._commands import register as register_worker_commands
 from worker._display import (
@@ -91,7 +91,11 @@ def run(
     ] = False,
     top: Annotated[
         int | None,
-        typer.Option(min=1, max=_MAX_TOP, help="Score only the N largest accounts."),
+        typer.Option(
+            min=1,
+            max=_MAX_TOP,
+            help="Score only the N largest accounts by window revenue.",
+        ),
     ] = None,
     locale: Annotated[
         Locale | None, typer.Option(help="Segment text language.")
@@ -130,9 +134,13 @@ def run(
         raise _fail(str(exc)) from exc
 
     if result.error is None:
-        _show_run(result, chosen.corporate_currency, segment_names(chosen))
-        if output or csv:
-            console.print(f"Output: {getattr(connector, 'output_path', '')}")
+        writes_files = isinstance(connector, CsvConnector)
+        names = segment_names(chosen)
+        _show_run(
+            result, chosen.corporate_currency, names, makes_api_calls=not writes_files
+        )
+        if isinstance(connector, CsvConnector):
+            _show_output(connector, dry_run=dry_run)
     if report_json:
         _save_report(report_json, result)
     if result.error is not None:
@@ -141,6 +149,13 @@ def run(
         message = f"Run {result.report.run_id}: {result.report.message}"
         err_console.print(message, markup=False)
         raise typer.Exit(1)
+
+
+def _show_output(connector: CsvConnector, *, dry_run: bool) -> None:
+    if dry_run:
+        console.print(f"Output: {connector.output_path} (not written: dry run)")
+    else:
+        console.print(f"Output: {connector.output_path}")
 
 
 def _save_report(path: Path, result: PipelineResult) -> None:
@@ -162,7 +177,13 @@ def _exit_code(error: ConnectorError) -> int:
     return 2 if isinstance(error, FatalError) else 3
 
 
-def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> None:
+def _show_run(
+    result: PipelineResult,
+    currency: str,
+    names: dict[int, str],
+    *,
+    makes_api_calls: bool = True,
+) -> None:
     report = result.report
     accounts = result.scores.filter(result.scores["kind"] == "account")
     print_matrix(console, portfolio_summary(accounts), names, currency)
@@ -171,7 +192,7 @@ def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> N
         f"as of {report.as_of}."
     )
     print_skipped(console, report.skipped)
-    print_changes(console, result)
+    print_changes(console, result, makes_api_calls=makes_api_calls)
     if report.dry_run:
         written = f"{report.records_changed} would be written"
     else:
