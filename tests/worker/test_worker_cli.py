@@ -95,6 +95,38 @@ def test_runs_shows_a_running_run_that_lost_its_lock_as_interrupted(
     assert "interrupted" in row
 
 
+def test_runs_fits_100_columns_with_whole_ids_statuses_and_as_of_dates(
+    redis_db: Redis,
+) -> None:
+    report = RunReport(
+        run_id="20260101T023000Z-0a1b2c",
+        org=ORG,
+        triggered_by="test",
+        started_at="2026-01-01T02:30:00+00:00",
+        as_of="2025-12-31",
+        status=RunStatus.BUDGET_EXHAUSTED,
+        finished_at="2026-01-01T03:00:00+00:00",
+        message="stopped at the API budget: 15000 of 15000 calls used",
+    )
+    RunHistory(redis_db, ORG).record(report, task="backfill")
+
+    done = run_cli(worker_env(None, COLUMNS="100"), "runs")
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    assert "…" not in done.stdout
+    row = next(line for line in lines if "budget exhausted" in line)
+    assert row.split()[:4] == [
+        "20260101T023000Z-0a1b2c",
+        "backfill",
+        "budget",
+        "exhausted",
+    ]
+    assert "2025-12-31" in row
+    assert "stopped at the API budget: 15000 of 15000 calls used" in done.stdout
+
+
 def test_mkp_beat_hands_its_options_to_celery_beat() -> None:
     done = run_cli(worker_env(None), "beat", "--help")
 
