@@ -234,3 +234,34 @@ def test_corrupt_newest_snapshot_is_named_and_skipped(
 
     assert model["newer"]["as_of"] == "2017-12-31"
     assert any(corrupt.name in warning for warning in model["warnings"])
+
+
+# Whether any header's text runs past its own cell, at the page's widths.
+_OVERFLOWING_HEADERS = """
+[...document.querySelectorAll('table.accounts th')].filter(th => {
+  const text = document.createRange();
+  text.selectNodeContents(th);
+  const inner = text.getBoundingClientRect(), cell = th.getBoundingClientRect();
+  return inner.left < cell.left - 0.5 || inner.right > cell.right + 0.5;
+}).map(th => th.textContent)
+"""
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("width", [1280, 900])
+def test_account_list_headers_stay_inside_their_columns(
+    pages: dict[str, tuple[Path, dict[str, Any]]], page: Any, locale: str, width: int
+) -> None:
+    html, _ = pages[locale]
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=900,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+
+    page.open(html)
+
+    assert page.evaluate("document.querySelectorAll('table.accounts th').length")
+    assert page.evaluate(_OVERFLOWING_HEADERS) == []
