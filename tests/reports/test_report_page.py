@@ -265,3 +265,18 @@ def test_account_list_headers_stay_inside_their_columns(
 
     assert page.evaluate("document.querySelectorAll('table.accounts th').length")
     assert page.evaluate(_OVERFLOWING_HEADERS) == []
+
+
+def test_russian_chart_ticks_write_amounts_like_the_rest_of_the_page(
+    pages: dict[str, tuple[Path, dict[str, Any]]], page: Any
+) -> None:
+    html, _ = pages["ru"]
+
+    page.open(html)
+    ticks = page.evaluate(
+        "[...document.querySelectorAll('#bubble-chart .xtick text')]"
+        ".map(t => t.textContent)"
+    )
+
+    assert ticks
+    assert all(tick.endswith(("тыс.", "млн")) for tick in ticks), ticks
