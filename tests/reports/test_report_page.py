@@ -280,3 +280,19 @@ def test_russian_chart_ticks_write_amounts_like_the_rest_of_the_page(
 
     assert ticks
     assert all(tick.endswith(("тыс.", "млн")) for tick in ticks), ticks
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "more than the margin"), ("ru", "больше чем на запас")],
+)
+def test_page_says_why_an_account_near_a_border_keeps_its_level(
+    pages: dict[str, tuple[Path, dict[str, Any]]], locale: str, words: str
+) -> None:
+    html, _ = pages[locale]
+
+    parsed = Elements()
+    parsed.feed(html.read_text(encoding="utf-8"))
+
+    assert {"class": "note", "id": "hysteresis"} in parsed.having("id", "p")
+    assert words in " ".join(parsed.text)

@@ -109,6 +109,7 @@ def _bubbles(model: ReportModel, words: Words) -> RenderableType:
         Rule(words.bubbles, align="left"),
         Text(note, style="dim"),
         Text(" · ".join(lines)),
+        Text(words.hysteresis_note, style="dim"),
     )
 
 

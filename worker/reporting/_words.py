@@ -45,6 +45,7 @@ class Words:
     totals: str  # accounts, leads, revenue, potential, unrealised
     bubbles: str
     bubbles_note: str  # shown, total
+    hysteresis_note: str
     potential_log_axis: str  # {} = currency
     medium_from: str
     high_from: str
@@ -256,6 +257,12 @@ _WORDS: dict[Locale, Words] = {
             "Showing {} of {} accounts with potential (the largest). Bubble size: "
             "revenue. Dashed lines: where the levels begin."
         ),
+        hysteresis_note=(
+            "A level changes only when a value crosses its border by more than "
+            "the margin (hysteresis_margin in the policy), so an account near a "
+            "dashed line keeps the level it had: a little below “Reached from” "
+            "it can still be Reached, a little above “Medium from” still Low."
+        ),
         potential_log_axis="Potential, {} (log scale)",
         medium_from="Medium from",
         high_from="High from",
@@ -363,6 +370,13 @@ _WORDS: dict[Locale, Words] = {
         bubbles_note=(
             "Показано {} из {} клиентов с потенциалом (крупнейшие). Размер "
             "круга: выручка. Пунктир: границы уровней."
+        ),
+        hysteresis_note=(
+            "Уровень меняется, только когда значение переходит границу больше "
+            "чем на запас (hysteresis_margin в политике), поэтому клиент у "
+            "пунктира сохраняет прежний уровень: чуть ниже «Достигнут от» он "
+            "может остаться в «Потенциал достигнут», чуть выше «Средний от» — "
+            "в «Низком»."
         ),
         potential_log_axis="Потенциал, {} (логарифмическая шкала)",
         medium_from="Средний от",
