@@ -125,7 +125,8 @@ def print_changes(
         .sort("len", descending=True)
     )
     for kind, before, after, count in moves.head(10).iter_rows():
-        console.print(f"  {count} {kind}s move {before} → {after}")
+        moved = f"{kind} moves" if count == 1 else f"{kind}s move"
+        console.print(f"  {count} {moved} {before} → {after}")
     if not result.report.dry_run:
         return
     if makes_api_calls:

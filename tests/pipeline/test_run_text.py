@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+from rich.console import Console
 from typer.testing import CliRunner
 
+from worker._display import print_changes
 from worker.cli import app
+from worker.pipeline import PipelineResult
+from worker.report import RunReport
 
 PROFILE = Path(__file__).parents[2] / "examples" / "maven-crm" / "profile.toml"
 
@@ -50,3 +55,22 @@ def test_a_csv_run_names_the_output_file_it_wrote(tmp_path: Path) -> None:
 
     assert f"Output: {path}\n" in output
     assert path.exists()
+
+
+def test_segment_moves_are_counted_in_the_singular_and_the_plural() -> None:
+    scores = pl.DataFrame(
+        {
+            "kind": ["account", "account", "account", "lead"],
+            "crm_segment": [5, 5, 2, 1],
+            "segment": [8, 8, 3, 4],
+        }
+    )
+    report = RunReport(run_id="r", org="o", triggered_by="t", started_at="s")
+    console = Console(record=True, width=100)
+
+    print_changes(console, PipelineResult(report, scores, updates={}))
+
+    lines = console.export_text().splitlines()
+    assert "  2 accounts move 5 → 8" in lines
+    assert "  1 account moves 2 → 3" in lines
+    assert "  1 lead moves 1 → 4" in lines
