@@ -44,7 +44,7 @@ class Words:
     segment: str
     totals: str  # accounts, leads, revenue, potential, unrealised
     bubbles: str
-    bubbles_note: str  # shown, total
+    bubbles_note: str  # shown, "of" phrase of the total (``count(n, "account_of")``)
     hysteresis_note: str
     potential_log_axis: str  # {} = currency
     medium_from: str
@@ -149,9 +149,15 @@ def _plural_index(locale: Locale, n: int) -> int:
 
 
 _PLURALS: dict[Locale, dict[str, tuple[str, ...]]] = {
-    Locale.EN: {"account": ("account", "accounts"), "lead": ("lead", "leads")},
+    Locale.EN: {
+        "account": ("account", "accounts"),
+        "account_of": ("account", "accounts"),
+        "lead": ("lead", "leads"),
+    },
+    # "account_of" follows "из" (of): genitive, singular only after 1, 21, 31…
     Locale.RU: {
         "account": ("клиент", "клиента", "клиентов"),
+        "account_of": ("клиента", "клиентов", "клиентов"),
         "lead": ("лид", "лида", "лидов"),
     },
 }
@@ -254,7 +260,7 @@ _WORDS: dict[Locale, Words] = {
         totals=("{} and {} scored. Revenue {}, potential {}, unrealised potential {}."),
         bubbles="Every account: potential against wallet share",
         bubbles_note=(
-            "Showing {} of {} accounts with potential (the largest). Bubble size: "
+            "Showing {} of {} with potential (the largest). Bubble size: "
             "revenue. Dashed lines: where the levels begin."
         ),
         hysteresis_note=(
@@ -368,7 +374,7 @@ _WORDS: dict[Locale, Words] = {
         ),
         bubbles="Все клиенты: потенциал и доля кошелька",
         bubbles_note=(
-            "Показано {} из {} клиентов с потенциалом (крупнейшие). Размер "
+            "Показано {} из {} с потенциалом (крупнейшие). Размер "
             "круга: выручка. Пунктир: границы уровней."
         ),
         hysteresis_note=(
