@@ -119,10 +119,15 @@ class Policy(_Strict):
     # more from us than the largest turnover believed. Either value is then
     # ignored and reported, and the record is scored without it.
     max_annual_revenue: float = Field(default=1e15, gt=0)
-    potential_methods: tuple[PotentialMethod, ...] = (
-        PotentialMethod.OVERRIDE,
-        PotentialMethod.PEERS,
-        PotentialMethod.FIRMOGRAPHIC,
+    # With no method every account falls to its own revenue as potential, so
+    # an empty list would rewrite the whole portfolio as "reached" or "low".
+    potential_methods: tuple[PotentialMethod, ...] = Field(
+        default=(
+            PotentialMethod.OVERRIDE,
+            PotentialMethod.PEERS,
+            PotentialMethod.FIRMOGRAPHIC,
+        ),
+        min_length=1,
     )
     peer_quantile: float = Field(default=0.90, gt=0.5, lt=1.0)
     min_peer_group: int = Field(default=8, ge=2)
@@ -150,6 +155,8 @@ class Policy(_Strict):
                 '"revenue" is the implicit last resort; list only override, '
                 "peers and firmographic in potential_methods"
             )
+        if len(set(self.potential_methods)) < len(self.potential_methods):
+            raise ValueError("potential_methods: each method may be listed once")
         for locale, texts in self.segment_texts.items():
             bad = sorted(n for n in texts if not 1 <= n <= 9)
             if bad:
@@ -175,6 +182,11 @@ class Policy(_Strict):
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise PolicyError(f"{path}: policy file not found") from exc
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise PolicyError(f"{path}: cannot read the policy file: {reason}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
         return cls.from_mapping(data.get("policy", data), source=str(path))
@@ -183,9 +195,16 @@ class Policy(_Strict):
         """This policy with ``as_of`` fixed (to ``today`` when unset)."""
         if self.as_of:
             return self
-        # Validated again rather than copied, so a clock far off the calendar
-        # is refused like an as_of from a file.
-        return self.from_mapping({**dict(self), "as_of": today}, source="today")
+        return self.updated("today", as_of=today)
+
+    def updated(self, source: str, **changes: Any) -> Policy:
+        """This policy with some keys replaced; ``source`` names them in errors.
+
+        Validated again rather than copied, so a date or value given on the
+        command line, or a clock far off the calendar, is refused like the
+        same value in a file.
+        """
+        return self.from_mapping({**dict(self), **changes}, source=source)
 
     @property
     def as_of_date(self) -> dt.date:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from worker._display import make_console
+from mkp_core import Policy, PolicyError
+from worker._display import make_console, print_error
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
 from worker.history import RunHistory
@@ -76,7 +77,7 @@ def backfill(
     if csv is not None:
         options["csv_profile"] = str(csv.resolve())
     if as_of is not None:
-        options["as_of"] = as_of.date().isoformat()
+        options["as_of"] = _checked_as_of(as_of.date()).isoformat()
     kwargs = {"org": org, "triggered_by": _who(), "options": options}
 
     app = create_app(settings)
@@ -87,6 +88,16 @@ def backfill(
         app.close()
 
 
+def _checked_as_of(as_of: dt.date) -> dt.date:
+    """The date when a policy accepts it, so no worker gets a run it cannot do."""
+    try:
+        Policy.from_mapping({"as_of": as_of}, source="--as-of")
+    except PolicyError as exc:
+        print_error(err_console, str(exc))
+        raise typer.Exit(2) from None
+    return as_of
+
+
 def _served_org(settings: Settings, org: str | None) -> str:
     """``org`` (else ``MKP_ORG``) when this deployment serves it; else exit 2."""
     from worker.orgs import Orgs, OrgsFileError
@@ -95,7 +106,7 @@ def _served_org(settings: Settings, org: str | None) -> str:
     try:
         served = Orgs.from_settings(settings).names
     except OrgsFileError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}")
+        print_error(err_console, exc.message)
         raise typer.Exit(2) from None
     if chosen not in served:
         err_console.print(
@@ -152,14 +163,11 @@ def runs(
 def worker(ctx: typer.Context) -> None:
     """Start a Celery worker; all options go to celery worker (try --help).
 
-    One run at a time unless ``--concurrency`` says otherwise: a run holds a
-    whole portfolio in memory, so workers scale by process, not by thread.
+    One run at a time unless ``--concurrency`` says otherwise: the app's
+    configuration sets it, so ``celery -A worker worker`` does the same.
     """
     settings = load_settings()
-    args = list(ctx.args)
-    if not any(a.startswith(("--concurrency", "-c")) for a in args):
-        args.insert(0, "--concurrency=1")
-    _exec_celery(["worker", f"--loglevel={settings.log_level}", *args])
+    _exec_celery(["worker", f"--loglevel={settings.log_level}", *ctx.args])
 
 
 def beat(ctx: typer.Context) -> None:

@@ -16,6 +16,7 @@ from worker.pipeline import PipelineResult
 __all__ = [
     "make_console",
     "print_changes",
+    "print_error",
     "print_events",
     "print_matrix",
     "print_skipped",
@@ -32,6 +33,15 @@ def make_console(*, stderr: bool = False) -> Console:
     return console
 
 
+def print_error(console: Console, message: str) -> None:
+    """One error line; the message is shown as it is, never read as markup.
+
+    Messages carry paths, CSV values and CRM texts such as ``[stages]`` or
+    Salesforce's ``[Name]`` field lists, which markup would silently drop.
+    """
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
+
+
 # Key growth segments and the capture priority get a marker in the matrix.
 _MARKED = {5: "★", 7: "◆", 8: "★"}
 
@@ -41,7 +51,7 @@ def print_matrix(
 ) -> None:
     """Rows: progress (Reached on top); columns: potential (Low to High)."""
     table = Table(title="Customer Potential Matrix", show_lines=True)
-    table.add_column("Progress ↓  Potential →", style="bold", max_width=16)
+    table.add_column("Progress ↑  Potential →", style="bold", max_width=16)
     for level in PotentialLevel:
         table.add_column(str(level), justify="left")
 
@@ -89,8 +99,14 @@ def print_skipped(console: Console, skipped: dict[str, int]) -> None:
     console.print(table)
 
 
-def print_changes(console: Console, result: PipelineResult) -> None:
-    """What a run changes (or would change): records, fields, segment moves."""
+def print_changes(
+    console: Console, result: PipelineResult, *, makes_api_calls: bool = True
+) -> None:
+    """What a run changes (or would change): records, fields, segment moves.
+
+    ``makes_api_calls`` is False for a connector that writes files (CSV): a
+    dry run then says how many records it would write, not "0 write calls".
+    """
     for kind, updates in result.updates.items():
         label = "accounts" if kind is RecordKind.ACCOUNT else "leads"
         console.print(f"{updates.height} {label} with changed values")
@@ -109,10 +125,16 @@ def print_changes(console: Console, result: PipelineResult) -> None:
         .sort("len", descending=True)
     )
     for kind, before, after, count in moves.head(10).iter_rows():
-        console.print(f"  {count} {kind}s move {before} → {after}")
-    if result.report.dry_run:
+        moved = f"{kind} moves" if count == 1 else f"{kind}s move"
+        console.print(f"  {count} {moved} {before} → {after}")
+    if not result.report.dry_run:
+        return
+    if makes_api_calls:
         calls = result.report.planned_write_calls
         console.print(f"A real run would make {calls} write call{_s(calls)}.")
+    else:
+        records = result.report.records_changed
+        console.print(f"A real run would write {records} record{_s(records)}.")
 
 
 def _s(count: int) -> str:

@@ -4,45 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["print_summary", "runs_table"]
 
-_MESSAGE_WIDTH = 60
 # Statuses of runs that went through the pipeline and so have counts to show.
 _FINISHED = ("succeeded", "partial", "budget exhausted")
 
 
-def runs_table(entries: list[dict[str, Any]], *, lock_holder: str | None) -> Table:
-    """One row per run; a "running" run that no longer holds the lock died."""
-    table = Table(title="Runs, newest first")
-    # The run id and the status are what a reader looks for: never shortened.
-    table.add_column("run", no_wrap=True, min_width=10)
-    table.add_column("task")
-    table.add_column("status", no_wrap=True, min_width=len("budget exhausted"))
-    for column in ("triggered by", "started", "duration"):
-        table.add_column(column)
-    for column in ("accounts", "changed", "written", "refused", "API calls"):
-        table.add_column(column, justify="right")
-    table.add_column("message")
+def runs_table(entries: list[dict[str, Any]], *, lock_holder: str | None) -> Group:
+    """One row per run, then each run's message; a "running" run that no
+    longer holds the lock died.
 
+    Narrow enough for 100 columns: the run id carries the start time (UTC),
+    and who started a run, its duration and its other counts are in
+    ``mkp runs --json``.
+    """
+    table = Table(
+        title="Runs, newest first",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        show_edge=False,
+    )
+    # Ids, statuses and dates are what a reader looks for: never shortened.
+    for column in ("run", "task", "status", "as of"):
+        table.add_column(column, no_wrap=True)
+    for column in ("accounts", "written", "calls"):
+        table.add_column(column, justify="right", no_wrap=True)
     for entry in entries:
         table.add_row(
             entry["run_id"],
             str(entry.get("task", "")),
             _status(entry, lock_holder),
-            entry.get("triggered_by", ""),
-            entry.get("started_at", ""),
-            f"{entry.get('duration_s', 0.0):.1f}s" if entry.get("finished_at") else "",
+            entry.get("as_of") or "",
             str(entry.get("accounts_scored", 0)),
-            str(entry.get("records_changed", 0)),
             str(entry.get("records_written", 0)),
-            str(len(entry.get("write_failures", []))),
             str(entry.get("api_calls", 0)),
-            _shorten(entry.get("message", "")),
         )
-    return table
+
+    messages = [
+        Text.assemble((entry["run_id"], "bold"), f"  {entry['message']}")
+        for entry in entries
+        if entry.get("message")
+    ]
+    if not messages:
+        return Group(table)
+    return Group(table, Text(""), *messages)
 
 
 def print_summary(
@@ -50,7 +61,8 @@ def print_summary(
 ) -> None:
     """The outcome of one run, as recorded in the history."""
     if entry is None:
-        console.print(f"The run left no history entry. {failure}".strip())
+        message = f"The run left no history entry. {failure}".strip()
+        console.print(message, markup=False)
         return
     if entry["status"] in _FINISHED:
         console.print(_counts(entry))
@@ -61,7 +73,7 @@ def print_summary(
         cells = "  ".join(f"{segment}: {n}" for segment, n in sorted(counts.items()))
         console.print(f"Accounts per segment: {cells}")
     if entry.get("message"):
-        console.print(entry["message"])
+        console.print(entry["message"], markup=False)
 
 
 def _counts(entry: dict[str, Any]) -> str:
@@ -82,9 +94,3 @@ def _status(entry: dict[str, Any], lock_holder: str | None) -> str:
     if status == "running" and lock_holder != entry["run_id"]:
         return "interrupted"
     return status
-
-
-def _shorten(message: str) -> str:
-    if len(message) <= _MESSAGE_WIDTH:
-        return message
-    return message[: _MESSAGE_WIDTH - 1] + "…"

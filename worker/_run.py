@@ -340,7 +340,7 @@ class _TaskRun:
 
     def _policy(self) -> Policy:
         policy = self.org.load_policy()
-        return policy.model_copy(update={"as_of": self.checkpoint.as_of})
+        return policy.updated("run checkpoint", as_of=self.checkpoint.as_of)
 
     def _run_options(self) -> RunOptions:
         return RunOptions(

@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import Celery
 
+from worker._beat import default_beat_schedule_file
 from worker._state import redis_ssl_options
 from worker.schedule import beat_schedule
 from worker.settings import Settings
@@ -35,6 +36,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # One run at a time per worker, however it is started (`mkp worker` or
+        # `celery -A worker worker`): a run holds a whole portfolio in memory,
+        # so workers scale by process and --concurrency raises it knowingly.
+        "worker_concurrency": 1,
         "worker_soft_shutdown_timeout": settings.shutdown_grace_s,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "broker_connection_retry_on_startup": True,
@@ -50,6 +55,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "beat_schedule": beat_schedule(settings),
+        "beat_scheduler": "worker._beat:FolderCreatingScheduler",
+        "beat_schedule_filename": str(
+            settings.beat_schedule_file or default_beat_schedule_file()
+        ),
     }
     if broker_url.startswith("rediss://"):
         config["broker_use_ssl"] = redis_ssl_options(settings)

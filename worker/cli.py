@@ -11,12 +11,13 @@ from typing import Annotated
 
 import typer
 
-from connectors import ConnectorError, FatalError
+from connectors import ConnectorError, CsvConnector, FatalError
 from mkp_core import Locale, PolicyError, portfolio_summary, segment_names
 from worker._commands import register as register_worker_commands
 from worker._display import (
     make_console,
     print_changes,
+    print_error,
     print_events,
     print_matrix,
     print_skipped,
@@ -39,6 +40,9 @@ app.add_typer(emulator_app, name="emulator")
 register_worker_commands(app)
 app.command("report")(report_command)
 
+# Far above any org, and small enough for the frame libraries' 64-bit counts.
+_MAX_TOP = 1_000_000_000
+
 console = make_console()
 err_console = make_console(stderr=True)
 
@@ -52,7 +56,7 @@ def _configure_logging(level: str) -> None:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    print_error(err_console, message)
     return typer.Exit(code)
 
 
@@ -68,7 +72,7 @@ def main() -> None:
     try:
         app()
     except SettingsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        print_error(err_console, str(exc))
         raise SystemExit(2) from exc
 
 
@@ -86,7 +90,12 @@ def run(
         bool, typer.Option("--dry-run", help="Write nothing; show what would change.")
     ] = False,
     top: Annotated[
-        int | None, typer.Option(min=1, help="Score only the N largest accounts.")
+        int | None,
+        typer.Option(
+            min=1,
+            max=_MAX_TOP,
+            help="Score only the N largest accounts by window revenue.",
+        ),
     ] = None,
     locale: Annotated[
         Locale | None, typer.Option(help="Segment text language.")
@@ -105,7 +114,7 @@ def run(
     try:
         base = settings.load_policy(policy)
         updates = {"as_of": as_of.date() if as_of else None, "locale": locale}
-        chosen = base.model_copy(update={k: v for k, v in updates.items() if v})
+        chosen = base.updated("command line", **{k: v for k, v in updates.items() if v})
         connector = open_connector(
             settings,
             csv_profile=csv,
@@ -125,16 +134,28 @@ def run(
         raise _fail(str(exc)) from exc
 
     if result.error is None:
-        _show_run(result, chosen.corporate_currency, segment_names(chosen))
-        if output or csv:
-            console.print(f"Output: {getattr(connector, 'output_path', '')}")
+        writes_files = isinstance(connector, CsvConnector)
+        names = segment_names(chosen)
+        _show_run(
+            result, chosen.corporate_currency, names, makes_api_calls=not writes_files
+        )
+        if isinstance(connector, CsvConnector):
+            _show_output(connector, dry_run=dry_run)
     if report_json:
         _save_report(report_json, result)
     if result.error is not None:
         raise _fail(_error_text(result.error), code=_exit_code(result.error))
     if result.report.status not in ("succeeded", "partial"):
-        err_console.print(f"Run {result.report.run_id}: {result.report.message}")
+        message = f"Run {result.report.run_id}: {result.report.message}"
+        err_console.print(message, markup=False)
         raise typer.Exit(1)
+
+
+def _show_output(connector: CsvConnector, *, dry_run: bool) -> None:
+    if dry_run:
+        console.print(f"Output: {connector.output_path} (not written: dry run)")
+    else:
+        console.print(f"Output: {connector.output_path}")
 
 
 def _save_report(path: Path, result: PipelineResult) -> None:
@@ -156,7 +177,13 @@ def _exit_code(error: ConnectorError) -> int:
     return 2 if isinstance(error, FatalError) else 3
 
 
-def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> None:
+def _show_run(
+    result: PipelineResult,
+    currency: str,
+    names: dict[int, str],
+    *,
+    makes_api_calls: bool = True,
+) -> None:
     report = result.report
     accounts = result.scores.filter(result.scores["kind"] == "account")
     print_matrix(console, portfolio_summary(accounts), names, currency)
@@ -165,7 +192,7 @@ def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> N
         f"as of {report.as_of}."
     )
     print_skipped(console, report.skipped)
-    print_changes(console, result)
+    print_changes(console, result, makes_api_calls=makes_api_calls)
     if report.dry_run:
         written = f"{report.records_changed} would be written"
     else:
@@ -179,7 +206,8 @@ def _show_run(result: PipelineResult, currency: str, names: dict[int, str]) -> N
     print_events(console, report.events)
     for failure in report.write_failures[:10]:
         console.print(
-            f"  refused {failure['record_id']}: {failure['code']} {failure['message']}"
+            f"  refused {failure['record_id']}: {failure['code']} {failure['message']}",
+            markup=False,
         )
 
 
@@ -247,9 +275,23 @@ def emulator_serve(
     ready_file: Annotated[
         Path | None, typer.Option(help="Write URLs and credentials here when ready.")
     ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="MKP_EMULATOR_METADATA",
+            help="The force-app/main/default folder of deploy/salesforce "
+            "(default: the one in the source tree).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the local Salesforce emulator until interrupted."""
-    from connectors.salesforce_emulator import serve
+    from connectors.salesforce_emulator import EmulatorError, serve
 
     _configure_logging("INFO")
-    serve(port=port, load_dir=load, ready_file=ready_file)
+    # An installed package has no deploy/ folder beside it: the image copies
+    # the metadata elsewhere and names it here.
+    config = {"metadata_dir": metadata} if metadata else {}
+    try:
+        serve(port=port, load_dir=load, ready_file=ready_file, **config)
+    except EmulatorError as exc:
+        raise _fail(str(exc)) from exc

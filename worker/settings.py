@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # directory (see ``worker.snapshots.default_snapshot_dir``).
     snapshot_dir: Path | None = None
     snapshot_keep: int = Field(default=60, ge=1)
+    # Beat's schedule (last run times); None: the user's data directory (see
+    # ``worker._beat.default_beat_schedule_file``), not the working directory.
+    beat_schedule_file: Path | None = None
     log_level: str = "INFO"
 
     # Longer than the hard time limit, or Redis hands a still-running task to a

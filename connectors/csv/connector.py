@@ -23,9 +23,15 @@ from connectors.base import (
 from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
 from connectors.csv._parse import ReadOptions, read_table
-from connectors.csv._tables import RECORD_CURRENCY, CsvTable, TableSpec, table_spec
+from connectors.csv._tables import (
+    RECORD_CURRENCY,
+    CsvTable,
+    TableSpec,
+    ValueKind,
+    table_spec,
+)
 from connectors.csv.profile import CsvProfile, CsvShape, StageMap
-from connectors.errors import ConfigurationError, FatalError
+from connectors.errors import ConfigurationError, FatalError, InputFileError
 from connectors.fields import OBJECT_NAMES, field_names
 from mkp_core import (
     ACCOUNT_SCHEMA,
@@ -54,7 +60,12 @@ class CsvConnector:
     def __init__(
         self, profile: CsvProfile, *, corporate_currency: str | None = None
     ) -> None:
-        """``corporate_currency`` (the policy's) converts at 1 without a rate."""
+        """``corporate_currency`` (the policy's) converts at 1 without a rate.
+
+        Raises ``ConfigurationError`` when no amount in the profile's default
+        currency could be converted into it.
+        """
+        _check_currencies(profile, corporate_currency)
         self.profile = profile
         self.corporate_currency = corporate_currency
         self._field_names = field_names(profile.fields)
@@ -92,6 +103,7 @@ class CsvConnector:
 
     def read_opportunities(self) -> Extract:
         extract = self._read(CsvTable.OPPORTUNITIES)
+        self._check_close_dates(extract)
         frame = _with_stage_flags(extract.frame, self.profile.stages)
         currency = currency_code(self.profile.default_currency)
 
@@ -140,6 +152,24 @@ class CsvConnector:
 
     def api_usage(self) -> ApiUsage:
         return ApiUsage(calls=0, calls_by_operation={})
+
+    def _check_close_dates(self, extract: Extract) -> None:
+        """Stop when not one close date matches the profile's date format.
+
+        No deal would then fall in the revenue window, and the run would
+        rewrite every account as Not working: the profile is wrong, not the
+        data, so nothing is scored.
+        """
+        unparsed = extract.issues.filter(pl.col("reason") == ValueKind.DATE.value)
+        dates = extract.frame.get_column("close_date")
+        if unparsed.height == 0 or dates.null_count() < dates.len():
+            return
+        raise InputFileError(
+            f"{self.profile.file(CsvTable.OPPORTUNITIES)}: not one close date "
+            f"matches the profile's date_format {self.profile.date_format!r}, so "
+            "no deal could count as won; set date_format to the file's format "
+            f"(first: {unparsed.item(0, 'message')})"
+        )
 
     def _read_records(self, kind: RecordKind) -> Extract:
         """Accounts or leads, with ``crm_*`` taken from the results file."""
@@ -209,6 +239,25 @@ class CsvConnector:
         )
 
         return spec, options
+
+
+def _check_currencies(profile: CsvProfile, corporate_currency: str | None) -> None:
+    """Refuse a default currency that no rate could convert.
+
+    Without a rates file only the corporate currency converts, so every amount
+    in another default currency would be dropped and every account scored as
+    if it had bought nothing.
+    """
+    default = profile.default_currency
+    if profile.file(CsvTable.RATES) is not None or corporate_currency is None:
+        return
+    if default is None or default == corporate_currency:
+        return
+    raise ConfigurationError(
+        f"The CSV profile's default_currency {default} is not the corporate "
+        f"currency {corporate_currency}, and it names no rates file to convert "
+        "between them; add [files] rates or set corporate_currency in the policy"
+    )
 
 
 def _with_stage_flags(frame: pl.DataFrame, stages: StageMap | None) -> pl.DataFrame:

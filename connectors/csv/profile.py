@@ -212,6 +212,15 @@ class CsvProfile(_Strict):
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigurationError(f"{path}: CSV profile not found") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(
+                f"{path}: not UTF-8 text; save the CSV profile as UTF-8"
+            ) from exc
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigurationError(
+                f"{path}: cannot read the CSV profile: {reason}"
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
 

@@ -92,7 +92,11 @@ def apply_metadata(
 ) -> None:
     """Add the deployed custom fields the integration user can see to the schema."""
     if not metadata_dir.is_dir():
-        raise EmulatorError(f"Salesforce metadata directory not found: {metadata_dir}")
+        raise EmulatorError(
+            f"Salesforce metadata directory not found: {metadata_dir}; point the "
+            "emulator at the force-app/main/default folder of deploy/salesforce "
+            "with `mkp emulator serve --metadata DIR` or MKP_EMULATOR_METADATA"
+        )
     access = _read_permissions(metadata_dir)
     omitted = {name.lower() for name in omit_fields}
 

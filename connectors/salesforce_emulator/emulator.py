@@ -257,7 +257,8 @@ def serve(
     """Run an emulator until SIGINT or SIGTERM (``mkp emulator serve``).
 
     The ready file, written once the server accepts calls, holds the URLs, the
-    CA file, the credentials and the ``env`` settings as JSON.
+    CA file, the credentials and the ``env`` settings as JSON. It is removed
+    again when the emulator stops, so its presence means one is serving.
     """
     emulator = Emulator(EmulatorConfig(port=port, **config))
     stop = threading.Event()
@@ -270,16 +271,25 @@ def serve(
     with emulator:
         if load_dir is not None:
             emulator.load_dir(load_dir)
-        if ready_file is not None:
-            # Logged first, so the line is out once the file appears.
-            logger.info("Emulator URLs, credentials and settings: %s", ready_file)
-            _write_ready_file(emulator, Path(ready_file))
-        else:
+        if ready_file is None:
             # Without a ready file the generated credentials are nowhere
             # to be found, and they are not logged: say how to get them.
             logger.info("Start with --ready-file PATH to get its credentials")
-        while not stop.wait(0.5):
-            pass
+            _wait_for(stop)
+            return
+        # Logged first, so the line is out once the file appears.
+        logger.info("Emulator URLs, credentials and settings: %s", ready_file)
+        _write_ready_file(emulator, Path(ready_file))
+        try:
+            _wait_for(stop)
+        finally:
+            # Its credentials and CA die with this process.
+            Path(ready_file).unlink(missing_ok=True)
+
+
+def _wait_for(stop: threading.Event) -> None:
+    while not stop.wait(0.5):
+        pass
 
 
 def _write_ready_file(emulator: Emulator, path: Path) -> None:

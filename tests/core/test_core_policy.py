@@ -192,3 +192,30 @@ def test_a_policy_file_key_that_is_misspelt_is_refused_naming_it(
 
     with pytest.raises(PolicyError, match=r"policy\.toml: invalid policy: window_day"):
         Policy.from_toml(path)
+
+
+def test_a_policy_path_that_is_a_directory_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PolicyError, match="cannot read the policy file"):
+        Policy.from_toml(tmp_path)
+
+
+def test_a_policy_file_that_is_not_utf8_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes("locale = 'ru'  # Политика\n".encode("cp1251"))
+
+    with pytest.raises(PolicyError, match=r"policy\.toml: not UTF-8 text"):
+        Policy.from_toml(path)
+
+
+def test_an_empty_list_of_potential_methods_is_refused_naming_the_key() -> None:
+    with pytest.raises(
+        PolicyError, match="potential_methods: Tuple should have at least 1 item"
+    ):
+        Policy.from_mapping({"potential_methods": []})
+
+
+def test_a_potential_method_listed_twice_is_refused() -> None:
+    with pytest.raises(PolicyError, match="each method may be listed once"):
+        Policy.from_mapping({"potential_methods": ["peers", "peers"]})

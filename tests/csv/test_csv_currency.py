@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from csv_samples import SF_OPPORTUNITY_HEADER, MakeConnector, WriteCsv
 
-from connectors import CsvConnector, CsvProfile
+from connectors import ConfigurationError, CsvConnector, CsvProfile
 from mkp_core import ACCOUNT_SCHEMA, Policy, score_portfolio
 
 FILES = {
@@ -223,3 +223,19 @@ def test_mapped_export_names_its_currency_column(
     frame = connector.read_accounts().frame
     assert frame["annual_revenue"].to_list() == [20000.0]
     assert "currency_code" not in frame.columns
+
+
+def test_a_default_currency_no_rate_could_convert_is_refused_naming_both(
+    write_csv: WriteCsv, tmp_path: Path
+) -> None:
+    profile = CsvProfile.from_mapping(
+        {
+            "shape": "salesforce",
+            "directory": tmp_path,
+            "default_currency": "EUR",
+            "files": {"accounts": "accounts.csv", "opportunities": "opportunities.csv"},
+        }
+    )
+
+    with pytest.raises(ConfigurationError, match=r"default_currency EUR .* USD"):
+        CsvConnector(profile, corporate_currency="USD")

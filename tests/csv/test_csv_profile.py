@@ -53,6 +53,21 @@ def test_missing_profile_file_is_a_configuration_error(tmp_path: Path) -> None:
         CsvProfile.from_toml(tmp_path / "absent.toml")
 
 
+def test_a_profile_path_that_is_a_directory_is_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigurationError, match="cannot read the CSV profile"):
+        CsvProfile.from_toml(tmp_path)
+
+
+def test_a_profile_that_is_not_utf8_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes('name = "crm"  # Профиль\n'.encode("cp1251"))
+
+    with pytest.raises(ConfigurationError, match=r"p\.toml: not UTF-8 text"):
+        CsvProfile.from_toml(path)
+
+
 def test_broken_toml_is_a_configuration_error(tmp_path: Path) -> None:
     (tmp_path / "p.toml").write_text("shape = \n")
 

@@ -63,11 +63,15 @@ def test_blank_amount_on_an_open_deal_is_not_an_issue(
 def test_unparseable_date_becomes_null_with_an_issue(
     write_csv: WriteCsv, make_connector: MakeConnector
 ) -> None:
-    _opportunities(write_csv, "006A,001A,100,Closed Won,true,true,2024-02-30,USD")
+    _opportunities(
+        write_csv,
+        "006A,001A,100,Closed Won,true,true,2024-02-30,USD",
+        "006B,001A,100,Closed Won,true,true,2024-02-29,USD",
+    )
 
     extract = make_connector().read_opportunities()
 
-    assert extract.frame["close_date"].to_list() == [None]
+    assert extract.frame["close_date"].to_list() == [None, dt.date(2024, 2, 29)]
     assert extract.issues.select("record_id", "field", "reason").row(0) == (
         "006A",
         "CloseDate",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+METADATA = REPO / "deploy" / "salesforce" / "force-app" / "main" / "default"
 MKP = [sys.executable, "-c", "from worker.cli import main; main()"]
 _READY_TIMEOUT_S = 30.0
 
@@ -27,28 +29,40 @@ def _environment(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(REPO), "COLUMNS": "200", **extra}
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
-    """A served emulator: its ready file's contents and its log file."""
+def _serve(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """``mkp emulator serve``, once its ready file is there: the process, the
+    ready file and the log file."""
     ready, log_path = tmp_path / "sf.json", tmp_path / "emulator.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*MKP, "emulator", "serve", "--ready-file", str(ready)],
+            [*MKP, "emulator", "serve", "--ready-file", str(ready), *options],
             cwd=REPO,
             env=_environment(),
             stdout=log,
             stderr=log,
         )
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"emulator did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+    return process, ready, log_path
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=15)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
+    """A served emulator: its ready file's contents and its log file."""
+    process, ready, log_path = _serve(tmp_path)
     try:
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        while not ready.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"emulator did not start:\n{log_path.read_text()}")
-            time.sleep(0.05)
         yield json.loads(ready.read_text()), log_path
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=15)
+        _stop(process)
 
 
 def test_mkp_check_passes_with_only_the_ready_files_settings(
@@ -77,3 +91,49 @@ def test_served_emulator_names_its_ca_file_and_ready_file(
     assert ready["ca_file"] in log
     assert str(tmp_path / "sf.json") in log
     assert ready["credentials"]["client_secret"] not in log
+
+
+def test_the_ready_file_is_removed_when_the_emulator_stops(tmp_path: Path) -> None:
+    process, ready, _ = _serve(tmp_path)
+
+    code = _stop(process)
+
+    assert code == 0
+    assert not ready.exists()
+
+
+def test_the_emulator_reads_fields_from_a_metadata_folder_named_on_the_command(
+    tmp_path: Path,
+) -> None:
+    copied = shutil.copytree(METADATA, tmp_path / "metadata")
+    (copied / "objects/Account/fields/MKP_Segment__c.field-meta.xml").unlink()
+    process, ready, _ = _serve(tmp_path, "--metadata", str(copied))
+    env = _environment(**json.loads(ready.read_text())["env"])
+
+    try:
+        checked = subprocess.run(
+            [*MKP, "check"], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+    finally:
+        _stop(process)
+
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "account MKP_Segment__c: missing" in checked.stderr
+
+
+def test_a_missing_metadata_folder_is_named_with_how_to_point_at_one(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-such-folder"
+
+    served = subprocess.run(
+        [*MKP, "emulator", "serve", "--ready-file", str(tmp_path / "sf.json")],
+        cwd=tmp_path, env=_environment(MKP_EMULATOR_METADATA=str(missing)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert served.returncode == 2
+    assert str(missing) in served.stderr
+    assert "--metadata DIR" in served.stderr
+    assert "Traceback" not in served.stderr

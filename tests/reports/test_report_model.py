@@ -177,6 +177,25 @@ def test_russian_counts_take_the_right_plural(count: int, text: str) -> None:
     assert RUSSIAN.count(count) == text
 
 
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [
+        (1, "из 1 клиента"),
+        (3, "из 3 клиентов"),
+        (11, "из 11 клиентов"),
+        (21, "из 21 клиента"),
+    ],
+)
+def test_russian_counts_after_of_take_the_genitive(count: int, text: str) -> None:
+    assert "из " + RUSSIAN.count(count, "account_of") == text
+
+
+def test_the_bubble_note_counts_one_account_in_the_singular() -> None:
+    note = ENGLISH.bubbles_note.format("1", ENGLISH.count(1, "account_of"))
+
+    assert note.startswith("Showing 1 of 1 account with potential")
+
+
 @given(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False))
 def test_money_is_short_whatever_the_amount(amount: float) -> None:
     for words in (ENGLISH, RUSSIAN):

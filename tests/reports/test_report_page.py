@@ -234,3 +234,65 @@ def test_corrupt_newest_snapshot_is_named_and_skipped(
 
     assert model["newer"]["as_of"] == "2017-12-31"
     assert any(corrupt.name in warning for warning in model["warnings"])
+
+
+# Whether any header's text runs past its own cell, at the page's widths.
+_OVERFLOWING_HEADERS = """
+[...document.querySelectorAll('table.accounts th')].filter(th => {
+  const text = document.createRange();
+  text.selectNodeContents(th);
+  const inner = text.getBoundingClientRect(), cell = th.getBoundingClientRect();
+  return inner.left < cell.left - 0.5 || inner.right > cell.right + 0.5;
+}).map(th => th.textContent)
+"""
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("width", [1280, 900])
+def test_account_list_headers_stay_inside_their_columns(
+    pages: dict[str, tuple[Path, dict[str, Any]]], page: Any, locale: str, width: int
+) -> None:
+    html, _ = pages[locale]
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=900,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+
+    page.open(html)
+
+    assert page.evaluate("document.querySelectorAll('table.accounts th').length")
+    assert page.evaluate(_OVERFLOWING_HEADERS) == []
+
+
+def test_russian_chart_ticks_write_amounts_like_the_rest_of_the_page(
+    pages: dict[str, tuple[Path, dict[str, Any]]], page: Any
+) -> None:
+    html, _ = pages["ru"]
+
+    page.open(html)
+    ticks = page.evaluate(
+        "[...document.querySelectorAll('#bubble-chart .xtick text')]"
+        ".map(t => t.textContent)"
+    )
+
+    assert ticks
+    assert all(tick.endswith(("тыс.", "млн")) for tick in ticks), ticks
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "more than the margin"), ("ru", "больше чем на запас")],
+)
+def test_page_says_why_an_account_near_a_border_keeps_its_level(
+    pages: dict[str, tuple[Path, dict[str, Any]]], locale: str, words: str
+) -> None:
+    html, _ = pages[locale]
+
+    parsed = Elements()
+    parsed.feed(html.read_text(encoding="utf-8"))
+
+    assert {"class": "note", "id": "hysteresis"} in parsed.having("id", "p")
+    assert words in " ".join(parsed.text)

@@ -50,6 +50,16 @@ def test_backfill_wait_exits_non_zero_when_the_run_fails(
     assert re.search(r"Run \S+: failed", done.stdout)
 
 
+def test_a_backfill_as_of_outside_the_supported_calendar_is_refused_before_queueing(
+    redis_db: Redis,
+) -> None:
+    refused = run_cli_here(worker_env(None), "backfill", "--as-of", "1899-12-31")
+
+    assert refused.exit_code == 2
+    assert "--as-of: invalid policy: as_of" in refused.output
+    assert redis_db.keys("*") == []
+
+
 def test_runs_says_so_when_no_run_is_recorded(redis_db: Redis) -> None:
     done = run_cli_here(worker_env(None), "runs")
 
@@ -83,6 +93,38 @@ def test_runs_shows_a_running_run_that_lost_its_lock_as_interrupted(
 
     row = next(line for line in done.stdout.splitlines() if "run-1" in line)
     assert "interrupted" in row
+
+
+def test_runs_fits_100_columns_with_whole_ids_statuses_and_as_of_dates(
+    redis_db: Redis,
+) -> None:
+    report = RunReport(
+        run_id="20260101T023000Z-0a1b2c",
+        org=ORG,
+        triggered_by="test",
+        started_at="2026-01-01T02:30:00+00:00",
+        as_of="2025-12-31",
+        status=RunStatus.BUDGET_EXHAUSTED,
+        finished_at="2026-01-01T03:00:00+00:00",
+        message="stopped at the API budget: 15000 of 15000 calls used",
+    )
+    RunHistory(redis_db, ORG).record(report, task="backfill")
+
+    done = run_cli(worker_env(None, COLUMNS="100"), "runs")
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    assert "…" not in done.stdout
+    row = next(line for line in lines if "budget exhausted" in line)
+    assert row.split()[:4] == [
+        "20260101T023000Z-0a1b2c",
+        "backfill",
+        "budget",
+        "exhausted",
+    ]
+    assert "2025-12-31" in row
+    assert "stopped at the API budget: 15000 of 15000 calls used" in done.stdout
 
 
 def test_mkp_beat_hands_its_options_to_celery_beat() -> None:

@@ -30,6 +30,12 @@ def test_app_acknowledges_late_one_task_at_a_time() -> None:
     assert config["worker_prefetch_multiplier"] == 1
 
 
+def test_a_worker_runs_one_run_at_a_time_however_it_is_started() -> None:
+    app = create_app(Settings())
+
+    assert app.conf.worker_concurrency == 1
+
+
 def test_visibility_timeout_outlasts_the_hard_time_limit() -> None:
     settings = Settings(run_soft_time_limit_s=600, run_time_limit_s=900)
 

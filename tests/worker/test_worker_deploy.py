@@ -80,6 +80,26 @@ def test_build_context_sends_only_the_packages_and_metadata() -> None:
 
     assert ignore[0] == "*"
     assert {"!mkp_core/", "!connectors/", "!worker/", "!pyproject.toml"} <= set(ignore)
+    assert "!deploy/salesforce/" in ignore
+
+
+def _copied_into_final_image(source: str) -> str:
+    final = _stages((DEPLOY / "Dockerfile").read_text())[-1]
+    copies = [line.split() for line in final if line.startswith("COPY ")]
+    targets = [words[-1] for words in copies if words[1:-1] == [source]]
+    assert len(targets) == 1, f"{source} is not copied into the image once"
+    return targets[0]
+
+
+def test_compose_emulator_reads_the_metadata_the_image_carries() -> None:
+    image_folder = _copied_into_final_image("deploy/salesforce")
+    command = _compose()["services"]["emulator"]["command"]
+
+    metadata = Path(command[command.index("--metadata") + 1])
+
+    assert metadata.is_relative_to(image_folder)
+    in_source = DEPLOY / "salesforce" / metadata.relative_to(image_folder)
+    assert sorted(p.name for p in in_source.iterdir()) == ["objects", "permissionsets"]
 
 
 def test_compose_runs_redis_worker_beat_and_flower_with_an_optional_emulator() -> None:

@@ -30,6 +30,9 @@ _GAP_LOW = (255, 247, 236)
 _GAP_HIGH = (215, 48, 31)
 _LARGEST_BUBBLE_PX = 40
 _BORDER_STYLE = {"color": "#555555", "width": 1, "dash": "dash"}
+_SHARE_TICKS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+# Amounts within this ratio of each other get a tick at every digit.
+_DENSE_SPAN = 30.0
 
 
 def gap_colour(share_of_largest: float) -> str:
@@ -78,14 +81,20 @@ def _figure(model: ReportModel, words: Words) -> go.Figure:
         plot_bgcolor="#ffffff",
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
     )
+    # Ticks are written like every amount and share on the page ("100 тыс.",
+    # "40 %"), not in Plotly's own SI style ("100k").
+    amounts = _log_ticks([p.potential for p in bubbles.points])
     figure.update_xaxes(
         type="log",
         title=words.potential_log_axis.format(model.currency),
+        tickvals=amounts,
+        ticktext=[words.money(amount) for amount in amounts],
         gridcolor="#eeeeee",
     )
     figure.update_yaxes(
         title=words.wallet_share,
-        tickformat=".0%",
+        tickvals=_SHARE_TICKS,
+        ticktext=[words.percent(share) for share in _SHARE_TICKS],
         range=[-0.05, 1.08],
         gridcolor="#eeeeee",
     )
@@ -176,3 +185,27 @@ def _draw_borders(figure: go.Figure, bubbles: Bubbles, words: Words) -> None:
             annotation_font={"size": 11, "color": "#555555"},
             annotation_bgcolor="rgba(255, 255, 255, 0.85)",
         )
+
+
+def _log_ticks(amounts: list[float]) -> list[float]:
+    """Round amounts spanning the positive ``amounts`` on a log axis: every
+    digit times a power of ten within a decade or so, else 1, 2 and 5."""
+    positive = [amount for amount in amounts if amount > 0]
+    if not positive:
+        return []
+    low, high = min(positive), max(positive)
+    steps = range(1, 10) if high / low < _DENSE_SPAN else (1, 2, 5)
+    ticks = [
+        step * 10.0**power
+        for power in range(_decade(low), _decade(high) + 2)
+        for step in steps
+    ]
+    # One tick either side of the data, as the axis pads its range.
+    below = [tick for tick in ticks if tick <= low][-1:]
+    above = [tick for tick in ticks if tick >= high][:1]
+
+    return sorted({*below, *(t for t in ticks if low < t < high), *above})
+
+
+def _decade(amount: float) -> int:
+    return math.floor(math.log10(amount))

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mkp_core import Locale, PolicyError, segment_names
-from worker._display import make_console
+from worker._display import make_console, print_error
 from worker.reporting._build import ReportLimits, build_report
 from worker.reporting._html import render_html
 from worker.reporting._select import select_snapshots
@@ -101,5 +101,5 @@ def report_command(
 
 
 def _fail(message: str) -> typer.Exit:
-    make_console(stderr=True).print(f"[bold red]error:[/] {message}")
+    print_error(make_console(stderr=True), message)
     return typer.Exit(2)

@@ -92,7 +92,7 @@ def _cell(cell: MatrixCell, words: Words) -> Text:
 def _bubbles(model: ReportModel, words: Words) -> RenderableType:
     bubbles = model.bubbles
     note = words.bubbles_note.format(
-        words.integer(len(bubbles.points)), words.integer(bubbles.total)
+        words.integer(len(bubbles.points)), words.count(bubbles.total, "account_of")
     )
     borders = bubbles.borders
     lines = [
@@ -109,6 +109,7 @@ def _bubbles(model: ReportModel, words: Words) -> RenderableType:
         Rule(words.bubbles, align="left"),
         Text(note, style="dim"),
         Text(" · ".join(lines)),
+        Text(words.hysteresis_note, style="dim"),
     )
 
 

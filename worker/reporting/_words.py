@@ -44,7 +44,8 @@ class Words:
     segment: str
     totals: str  # accounts, leads, revenue, potential, unrealised
     bubbles: str
-    bubbles_note: str  # shown, total
+    bubbles_note: str  # shown, "of" phrase of the total (``count(n, "account_of")``)
+    hysteresis_note: str
     potential_log_axis: str  # {} = currency
     medium_from: str
     high_from: str
@@ -148,9 +149,15 @@ def _plural_index(locale: Locale, n: int) -> int:
 
 
 _PLURALS: dict[Locale, dict[str, tuple[str, ...]]] = {
-    Locale.EN: {"account": ("account", "accounts"), "lead": ("lead", "leads")},
+    Locale.EN: {
+        "account": ("account", "accounts"),
+        "account_of": ("account", "accounts"),
+        "lead": ("lead", "leads"),
+    },
+    # "account_of" follows "из" (of): genitive, singular only after 1, 21, 31…
     Locale.RU: {
         "account": ("клиент", "клиента", "клиентов"),
+        "account_of": ("клиента", "клиентов", "клиентов"),
         "lead": ("лид", "лида", "лидов"),
     },
 }
@@ -253,8 +260,14 @@ _WORDS: dict[Locale, Words] = {
         totals=("{} and {} scored. Revenue {}, potential {}, unrealised potential {}."),
         bubbles="Every account: potential against wallet share",
         bubbles_note=(
-            "Showing {} of {} accounts with potential (the largest). Bubble size: "
+            "Showing {} of {} with potential (the largest). Bubble size: "
             "revenue. Dashed lines: where the levels begin."
+        ),
+        hysteresis_note=(
+            "A level changes only when a value crosses its border by more than "
+            "the margin (hysteresis_margin in the policy), so an account near a "
+            "dashed line keeps the level it had: a little below “Reached from” "
+            "it can still be Reached, a little above “Medium from” still Low."
         ),
         potential_log_axis="Potential, {} (log scale)",
         medium_from="Medium from",
@@ -361,8 +374,15 @@ _WORDS: dict[Locale, Words] = {
         ),
         bubbles="Все клиенты: потенциал и доля кошелька",
         bubbles_note=(
-            "Показано {} из {} клиентов с потенциалом (крупнейшие). Размер "
+            "Показано {} из {} с потенциалом (крупнейшие). Размер "
             "круга: выручка. Пунктир: границы уровней."
+        ),
+        hysteresis_note=(
+            "Уровень меняется, только когда значение переходит границу больше "
+            "чем на запас (hysteresis_margin в политике), поэтому клиент у "
+            "пунктира сохраняет прежний уровень: чуть ниже «Достигнут от» он "
+            "может остаться в «Потенциал достигнут», чуть выше «Средний от» — "
+            "в «Низком»."
         ),
         potential_log_axis="Потенциал, {} (логарифмическая шкала)",
         medium_from="Средний от",
