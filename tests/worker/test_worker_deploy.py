@@ -189,6 +189,36 @@ def test_every_config_map_and_secret_a_deployment_uses_is_defined() -> None:
         for volume in pod.get("volumes", []):
             if "configMap" in volume:
                 assert ("ConfigMap", volume["configMap"]["name"]) in defined
+            if "persistentVolumeClaim" in volume:
+                claim = volume["persistentVolumeClaim"]["claimName"]
+                assert ("PersistentVolumeClaim", claim) in defined
+
+
+def test_worker_pods_keep_snapshots_on_a_shared_writable_claim() -> None:
+    folder = _named("ConfigMap", "mkp-settings")["data"]["MKP_SNAPSHOT_DIR"]
+    pod = _named("Deployment", "mkp-worker")["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+
+    (mount,) = [
+        mount
+        for mount in pod["containers"][0]["volumeMounts"]
+        if mount["mountPath"] == folder
+    ]
+    claim = volumes[mount["name"]]["persistentVolumeClaim"]["claimName"]
+    assert not mount.get("readOnly", False)
+    assert _named("PersistentVolumeClaim", claim)["spec"]["accessModes"] == [
+        "ReadWriteMany"
+    ]
+
+
+def test_compose_worker_keeps_snapshots_on_a_named_volume() -> None:
+    compose = _compose()
+    worker = compose["services"]["worker"]
+
+    folder = worker["environment"]["MKP_SNAPSHOT_DIR"]
+    (volume,) = [v for v in worker["volumes"] if v.split(":")[1] == folder]
+    assert volume.split(":")[0] in compose["volumes"]
+    assert not volume.endswith(":ro")
 
 
 def test_policy_config_map_is_a_valid_policy_equal_to_the_compose_one() -> None:
