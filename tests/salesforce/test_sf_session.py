@@ -191,6 +191,13 @@ def test_a_jwt_key_file_that_holds_no_pem_key_stops_before_any_request(
     assert connector.api_usage().calls == 0
 
 
+def test_a_ca_bundle_that_is_not_a_file_is_named_before_any_request(
+    sf_org: Emulator, make_connector: MakeConnector, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"CA bundle .*absent\.pem"):
+        make_connector(ca_bundle=tmp_path / "absent.pem")
+
+
 def test_turning_tls_verification_off_works_but_warns(
     sf_org: Emulator, make_connector: MakeConnector
 ) -> None:
