@@ -256,7 +256,14 @@ def emulator_serve(
     ] = None,
 ) -> None:
     """Serve the local Salesforce emulator until interrupted."""
-    from connectors.salesforce_emulator import serve
+    from connectors.salesforce_emulator import EmulatorError, serve
 
     _configure_logging("INFO")
-    serve(port=port, load_dir=load, ready_file=ready_file)
+    try:
+        serve(port=port, load_dir=load, ready_file=ready_file)
+    except EmulatorError as exc:
+        raise _fail(str(exc)) from exc
+    except OSError as exc:
+        raise _fail(f"{exc.filename}: {exc.strerror}") from exc
+    except ValueError as exc:  # a seed file that is not JSON or UTF-8
+        raise _fail(f"{load}: a seed file cannot be read: {exc}") from exc

@@ -77,3 +77,29 @@ def test_served_emulator_names_its_ca_file_and_ready_file(
     assert ready["ca_file"] in log
     assert str(tmp_path / "sf.json") in log
     assert ready["credentials"]["client_secret"] not in log
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("--load", "seed directory not found"),
+        ("--ready-file", "Is a directory"),
+    ],
+)
+def test_a_bad_load_or_ready_file_path_ends_serve_with_one_error_line(
+    tmp_path: Path, option: str, problem: str
+) -> None:
+    target = tmp_path / "absent" if option == "--load" else tmp_path
+    done = subprocess.run(
+        [*MKP, "emulator", "serve", option, str(target)],
+        cwd=REPO,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert problem in done.stderr
+    assert "Traceback" not in done.stderr
