@@ -279,6 +279,21 @@ def test_missing_orgs_file_is_named_with_its_variable(tmp_path: Path) -> None:
         Orgs.from_settings(_settings(tmp_path / "absent.toml"))
 
 
+def test_an_orgs_file_path_that_is_a_directory_is_named_with_its_variable(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(OrgsFileError, match="cannot read the orgs file"):
+        Orgs.from_settings(_settings(tmp_path))
+
+
+def test_an_orgs_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "orgs.toml"
+    path.write_bytes("[orgs.acme]  # Организации\n".encode("cp1251"))
+
+    with pytest.raises(OrgsFileError, match="not UTF-8 text"):
+        Orgs.from_settings(_settings(path))
+
+
 def test_task_for_an_org_not_served_names_the_orgs_that_are(tmp_path: Path) -> None:
     orgs = Orgs.from_settings(_settings(_two_orgs(tmp_path)))
 
