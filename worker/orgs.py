@@ -322,11 +322,12 @@ def _read_secret(source: str, org: str, key: str, path: Path) -> str:
     try:
         # A trailing newline is how editors and `echo` end a file, not the secret.
         return path.read_text(encoding="utf-8").rstrip("\r\n")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        # The decode error's own text quotes the secret's bytes: name only its type.
         raise OrgsFileError(
             f"{source}: org {org}: salesforce.{key}: cannot read the secret file "
             f"{path} ({type(exc).__name__})"
-        ) from exc
+        ) from None
 
 
 def _relative_to(path: Path, value: str) -> Path:
