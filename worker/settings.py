@@ -47,6 +47,19 @@ def known_zone(value: str) -> str:
 
 IanaZone = Annotated[str, AfterValidator(known_zone)]
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _known_log_level(value: str) -> str:
+    """The level in capitals; logging and Celery both refuse any other name."""
+    level = value.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"unknown log level: use one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+LogLevel = Annotated[str, AfterValidator(_known_log_level)]
+
 
 class Settings(BaseSettings):
     """Everything a run, a worker or beat needs to know."""
@@ -84,7 +97,7 @@ class Settings(BaseSettings):
     # directory (see ``worker.snapshots.default_snapshot_dir``).
     snapshot_dir: Path | None = None
     snapshot_keep: int = Field(default=60, ge=1)
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
 
     # Longer than the hard time limit, or Redis hands a still-running task to a
     # second worker. None: the hard limit plus half an hour.
