@@ -330,6 +330,20 @@ def test_check_fields_reports_an_output_that_is_a_directory(
     assert "is a directory" in problems[0].problem
 
 
+def test_check_fields_reports_an_input_file_that_is_not_there(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    connector = make_connector(
+        files={"accounts": "accounts.csv", "opportunities": "deals.csv"}
+    )
+
+    problems = connector.check_fields()
+
+    assert [(p.field, p.problem) for p in problems] == [
+        (str(tmp_path / "deals.csv"), "the opportunities input file is not found")
+    ]
+
+
 def test_check_fields_reports_a_results_file_without_ids(
     tmp_path: Path, write_csv: WriteCsv, make_connector: MakeConnector
 ) -> None:
