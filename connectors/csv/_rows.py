@@ -88,6 +88,7 @@ class _Scan:
         self.header = [] if first is None else first.fields
         self._first_data_line = 2 if first is None else first.last_line + 1
         self._row = 1
+        self._span_checks = 0
 
     def well_formed(self) -> Iterator[tuple[int, list[str]]]:
         """Row number and cells of each well-formed record, header excluded."""
@@ -135,8 +136,13 @@ class _Scan:
         the quote was stray, and skipping the span would lose those records.
         A quoted text broken over lines rarely splits into full records.
         """
+        # Each check reads the file again up to the span, so only the first
+        # few spans are checked; a file with more is broken beyond guessing.
         if record.last_line == record.first_line:
             return False
+        if self._span_checks >= _MAX_RESUMPTIONS:
+            return False
+        self._span_checks += 1
         width = len(self.header)
         with _open(self._source) as handle:
             lines = itertools.islice(handle, record.first_line, record.last_line)
