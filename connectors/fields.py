@@ -118,7 +118,8 @@ SALESFORCE_INPUT_FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 def field_names(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The output field API names: the defaults with an org's overrides applied.
 
-    Raises ``ConfigurationError`` naming any key that is not an output field.
+    Raises ``ConfigurationError`` naming any key that is not an output field,
+    and two output fields mapped onto one API name.
     """
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(OUTPUT_FIELDS))
@@ -127,11 +128,27 @@ def field_names(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
             f"Unknown output field(s) {', '.join(unknown)}; "
             f"the output fields are {', '.join(OUTPUT_FIELDS)}"
         )
-
-    return {
+    names = {
         field: overrides.get(field, DEFAULT_FIELD_NAMES[field])
         for field in OUTPUT_FIELDS
     }
+    _require_distinct(names)
+
+    return names
+
+
+def _require_distinct(names: Mapping[str, str]) -> None:
+    """Refuse two output fields on one API name (compared as Salesforce does,
+    ignoring case): one value would overwrite the other on every write, and
+    the next run would read the survivor back as both."""
+    owners: dict[str, str] = {}
+    for field, name in names.items():
+        first = owners.setdefault(name.lower(), field)
+        if first != field:
+            raise ConfigurationError(
+                f"Output fields {first} and {field} are both mapped to {name}; "
+                "give each a field of its own"
+            )
 
 
 @overload

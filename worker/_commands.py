@@ -21,7 +21,7 @@ from worker._display import make_console, print_error
 from worker._history_view import runs_table
 from worker._watch import wait_for_run
 from worker.history import RunHistory
-from worker.settings import Settings, load_settings
+from worker.settings import Settings, load_settings, redact_url
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -79,6 +79,7 @@ def backfill(
     if as_of is not None:
         options["as_of"] = _checked_as_of(as_of.date()).isoformat()
     kwargs = {"org": org, "triggered_by": _who(), "options": options}
+    _state(settings).close()
 
     app = create_app(settings)
     try:
@@ -184,9 +185,28 @@ def _exec_celery(args: list[str]) -> None:
 
 
 def _state(settings: Settings) -> Redis:
+    """The broker's Redis once it answers; else one line naming it, and exit 1.
+
+    Without this check Celery and redis-py end the command with a page of
+    traceback, or Celery's advice to restart an application that is not one.
+    """
+    from redis.exceptions import RedisError
+
     from worker._state import state_client
 
-    return state_client(settings)
+    client = state_client(settings)
+    try:
+        client.ping()
+    except RedisError as exc:
+        client.close()
+        url = redact_url(settings.broker_url.get_secret_value())
+        print_error(
+            err_console,
+            f"Redis at {url} does not answer ({type(exc).__name__}: {exc}); "
+            "start it, or set MKP_BROKER_URL to the Redis the workers use",
+        )
+        raise typer.Exit(1) from None
+    return client
 
 
 def _who() -> str:

@@ -295,3 +295,7 @@ def emulator_serve(
         serve(port=port, load_dir=load, ready_file=ready_file, **config)
     except EmulatorError as exc:
         raise _fail(str(exc)) from exc
+    except OSError as exc:
+        raise _fail(f"{exc.filename}: {exc.strerror}") from exc
+    except ValueError as exc:  # a seed file that is not JSON or UTF-8
+        raise _fail(f"{load}: a seed file cannot be read: {exc}") from exc

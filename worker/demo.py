@@ -214,8 +214,15 @@ def _export(client: Salesforce, fields: Mapping[str, str], path: Path) -> int:
         infer_schema_length=None,
     )
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_csv(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigurationError(
+            f"Cannot write the demo accounts to {path}: {reason}; "
+            "name a writable file with --output"
+        ) from exc
     return frame.height
 
 

@@ -240,6 +240,13 @@ def _read_orgs_file(path: Path) -> dict[str, dict[str, Any]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise OrgsFileError(f"{path}: orgs file not found (MKP_ORGS_FILE)") from exc
+    except UnicodeDecodeError as exc:
+        raise OrgsFileError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OrgsFileError(
+            f"{path}: cannot read the orgs file (MKP_ORGS_FILE): {reason}"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise OrgsFileError(f"{path}: not valid TOML: {exc}") from exc
 
@@ -315,11 +322,12 @@ def _read_secret(source: str, org: str, key: str, path: Path) -> str:
     try:
         # A trailing newline is how editors and `echo` end a file, not the secret.
         return path.read_text(encoding="utf-8").rstrip("\r\n")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        # The decode error's own text quotes the secret's bytes: name only its type.
         raise OrgsFileError(
             f"{source}: org {org}: salesforce.{key}: cannot read the secret file "
             f"{path} ({type(exc).__name__})"
-        ) from exc
+        ) from None
 
 
 def _relative_to(path: Path, value: str) -> Path:

@@ -47,6 +47,19 @@ def known_zone(value: str) -> str:
 
 IanaZone = Annotated[str, AfterValidator(known_zone)]
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _known_log_level(value: str) -> str:
+    """The level in capitals; logging and Celery both refuse any other name."""
+    level = value.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"unknown log level: use one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+LogLevel = Annotated[str, AfterValidator(_known_log_level)]
+
 
 class Settings(BaseSettings):
     """Everything a run, a worker or beat needs to know."""
@@ -87,7 +100,7 @@ class Settings(BaseSettings):
     # Beat's schedule (last run times); None: the user's data directory (see
     # ``worker._beat.default_beat_schedule_file``), not the working directory.
     beat_schedule_file: Path | None = None
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
 
     # Longer than the hard time limit, or Redis hands a still-running task to a
     # second worker. None: the hard limit plus half an hour.

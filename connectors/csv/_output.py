@@ -14,6 +14,7 @@ share as a Percent with two decimals, date-times to the millisecond.
 from __future__ import annotations
 
 import contextlib
+import csv
 import logging
 import os
 import tempfile
@@ -34,7 +35,7 @@ from connectors.fields import (
     percent_to_ratio,
     ratio_to_percent,
 )
-from mkp_core import OUTPUT_FIELDS, RecordKind, crm_column, empty_frame
+from mkp_core import ISSUE_SCHEMA, OUTPUT_FIELDS, RecordKind, crm_column, empty_frame
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,37 @@ class OutputFile:
         extract = read_table(self.path, self._spec, options)
         frame = extract.frame.unique(subset=_KEY, keep="last", maintain_order=True)
         issues = extract.issues.filter(pl.col("reason") != "empty_file")
+        if frame.height:
+            issues = pl.concat([issues, self._missing_column_issues()])
 
         return Extract(frame, issues)
+
+    def _missing_column_issues(self) -> pl.DataFrame:
+        """One issue per output column the file lacks (removed by hand, say).
+
+        Its stored values then read as empty and every record is written
+        again, which restarts the segment history: that must not pass unseen.
+        """
+        with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+            header = next(csv.reader(f, delimiter=self._delimiter), [])
+        present = {name.strip() for name in header}
+        missing = [self._spec.headers[f] for f in OUTPUT_FIELDS]
+        missing = [name for name in missing if name not in present]
+        rows = [
+            {
+                "object": None,
+                "record_id": None,
+                "field": name,
+                "reason": "missing_column",
+                "message": (
+                    f"{self.path.name} has no column {name}; its stored values "
+                    "are taken as empty and every record's is written again"
+                ),
+            }
+            for name in missing
+        ]
+
+        return pl.DataFrame(rows, schema=ISSUE_SCHEMA)
 
     def state(self, kind: RecordKind) -> Extract:
         """The stored values of one object as ``record_id`` plus ``crm_*`` columns.

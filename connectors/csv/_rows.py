@@ -9,7 +9,8 @@ Row numbers follow the spreadsheet (the header is row 1) and count records,
 as Polars does; line numbers count physical lines, which differ once a quoted
 value spans lines. A quote left open swallows the rest of the file; its first
 line is skipped and reading resumes on the next line, so the records after
-it are kept.
+it are kept. So does a stray quote that runs into a later line and breaks
+there, when every line it swallowed reads as a record of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import itertools
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -87,6 +88,7 @@ class _Scan:
         self.header = [] if first is None else first.fields
         self._first_data_line = 2 if first is None else first.last_line + 1
         self._row = 1
+        self._span_checks = 0
 
     def well_formed(self) -> Iterator[tuple[int, list[str]]]:
         """Row number and cells of each well-formed record, header excluded."""
@@ -115,14 +117,42 @@ class _Scan:
                 if open_quote is not None:
                     self._skip(*open_quote)
                     open_quote = None
+                problem = _problem(record, width)
+                if problem is not None and self._swallowed_records(record):
+                    return self._row, record
                 if record.error and record.last_line > record.first_line:
                     open_quote = (self._row, record)
-                elif (problem := _problem(record, width)) is not None:
+                elif problem is not None:
                     self._skip(self._row, record, problem)
                 else:
                     yield self._row, _fitted(record.fields, width)
 
         return open_quote
+
+    def _swallowed_records(self, record: _Record) -> bool:
+        """Whether a malformed record spanning lines swallowed whole records.
+
+        Every line after its first then reads alone as a full-width record:
+        the quote was stray, and skipping the span would lose those records.
+        A quoted text broken over lines rarely splits into full records.
+        """
+        # Each check reads the file again up to the span, so only the first
+        # few spans are checked; a file with more is broken beyond guessing.
+        if record.last_line == record.first_line:
+            return False
+        if self._span_checks >= _MAX_RESUMPTIONS:
+            return False
+        self._span_checks += 1
+        width = len(self.header)
+        with _open(self._source) as handle:
+            lines = itertools.islice(handle, record.first_line, record.last_line)
+            for line in lines:
+                [alone] = _records(iter([line]), self._delimiter, skip=0)
+                if alone.error or len(alone.fields) < width:
+                    return False
+                if _problem(alone, width) is not None:
+                    return False
+        return True
 
     def _skip(self, row: int, record: _Record, problem: str | None = None) -> None:
         """List a record as skipped, with ``problem`` or the one it has."""
@@ -152,8 +182,8 @@ class _Scan:
             )
             return None
         problem = (
-            f"a quote opened on line {line} is never closed; line {line} is "
-            "skipped and reading resumes on the next line"
+            f"a quote opened on line {line} is never closed at the end of a "
+            f"value; line {line} is skipped and reading resumes on the next line"
         )
         self.malformed.append(MalformedRow(row, line, line, problem))
         return line + 1
@@ -165,7 +195,7 @@ def _open(source: Path) -> TextIO:
     return source.open(encoding="utf-8-sig", errors="replace", newline="")
 
 
-def _records(handle: TextIO, delimiter: str, *, skip: int) -> Iterator[_Record]:
+def _records(handle: Iterable[str], delimiter: str, *, skip: int) -> Iterator[_Record]:
     """Each record after the first ``skip`` lines, with its first and last line."""
     reader = csv.reader(
         itertools.islice(handle, skip, None), delimiter=delimiter, strict=True

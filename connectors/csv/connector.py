@@ -50,6 +50,13 @@ _RECORDS: dict[RecordKind, tuple[CsvTable, dict[str, pl.DataType], str]] = {
     RecordKind.LEAD: (CsvTable.LEADS, LEAD_SCHEMA, "lead_id"),
 }
 _NAME_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "name": pl.String()}
+# The object a problem with a table's file is reported under.
+_KIND_OF: dict[CsvTable, RecordKind] = {
+    CsvTable.ACCOUNTS: RecordKind.ACCOUNT,
+    CsvTable.OPPORTUNITIES: RecordKind.ACCOUNT,
+    CsvTable.LEADS: RecordKind.LEAD,
+    CsvTable.RATES: RecordKind.ACCOUNT,
+}
 
 
 class CsvConnector:
@@ -135,7 +142,21 @@ class CsvConnector:
         return 0
 
     def check_fields(self) -> list[FieldProblem]:
-        """Problems that would stop the results file from being written."""
+        """Problems that would stop a run: an input file that is not there, or
+        a results file that could not be read back or written."""
+        return self._missing_inputs() + self._output_problems()
+
+    def _missing_inputs(self) -> list[FieldProblem]:
+        problems = []
+        for table in CsvTable:
+            path = self.profile.file(table)
+            if path is not None and not path.is_file():
+                what = "is a directory" if path.is_dir() else "is not found"
+                problem = f"the {table} input file {what}"
+                problems.append(FieldProblem(_KIND_OF[table], str(path), problem))
+        return problems
+
+    def _output_problems(self) -> list[FieldProblem]:
         problem = _unwritable(self._output.path)
         if problem is None:
             try:

@@ -80,7 +80,15 @@ def _jwt_bearer(settings: SalesforceSettings) -> _Grant:
         "aud": jwt_audience(settings),
         "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
     }
-    assertion = jwt.encode(claims, _private_key(settings), algorithm="RS256")
+    try:
+        assertion = jwt.encode(claims, _private_key(settings), algorithm="RS256")
+    except jwt.exceptions.InvalidKeyError as exc:
+        # The library's text speaks of a "public key"; name the file instead.
+        raise ConfigurationError(
+            f"The JWT private key {settings.private_key_file} is not an RSA "
+            "private key in PEM form; set private_key_file to the connected "
+            "app's PEM key, not its certificate"
+        ) from exc
     return {"grant_type": _JWT_GRANT, "assertion": assertion}, None
 
 
@@ -134,6 +142,11 @@ def _private_key(settings: SalesforceSettings) -> str:
     except OSError as exc:
         raise ConfigurationError(
             f"Cannot read the JWT private key {path}: {exc.strerror}; "
+            "set private_key_file to the connected app's PEM key"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"The JWT private key {path} is not PEM text (a binary DER file?); "
             "set private_key_file to the connected app's PEM key"
         ) from exc
 

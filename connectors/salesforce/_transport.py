@@ -20,13 +20,14 @@ import collections
 import logging
 import re
 import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from connectors.base import ApiEvent
-from connectors.errors import BudgetExhaustedError
+from connectors.errors import BudgetExhaustedError, ConfigurationError
 
 __all__ = ["PinnedVerifySession", "UsageMeter", "build_session", "operation_of"]
 
@@ -89,7 +90,16 @@ class PinnedVerifySession(requests.Session):
 def build_session(
     verify: bool | str, timeout_seconds: float | None = None
 ) -> PinnedVerifySession:
-    """A session verifying TLS against ``verify`` (a CA bundle path, or a bool)."""
+    """A session verifying TLS against ``verify`` (a CA bundle path, or a bool).
+
+    Raises ``ConfigurationError`` when the CA bundle is not a file: requests
+    would only find out at the first call, with an ``OSError`` of its own.
+    """
+    if isinstance(verify, str) and not Path(verify).is_file():
+        raise ConfigurationError(
+            f"The CA bundle {verify} is not a file; set ca_bundle to the PEM file "
+            "of the CA that signs the Salesforce endpoint, or unset it"
+        )
     session = PinnedVerifySession()
     session.verify = verify
     session.timeout_seconds = timeout_seconds

@@ -117,6 +117,18 @@ class SalesforceSettings(BaseModel):
         return validate_filter(value)
 
     @model_validator(mode="after")
+    def _override_is_an_input(self) -> Self:
+        # Reading our own output as sales' estimate would freeze every
+        # potential at the value written the night before.
+        written = {name.lower() for name in self.fields.values()}
+        if self.potential_override_field.lower() in written:
+            raise ValueError(
+                f"potential_override_field {self.potential_override_field} is "
+                "also an output field; name the field sales enter estimates in"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _credentials_for_mode(self) -> Self:
         missing = [
             name for name in _REQUIRED[self.auth_mode] if not _is_set(self, name)

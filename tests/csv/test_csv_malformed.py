@@ -69,8 +69,8 @@ def test_quote_closed_lines_later_names_the_lines_it_spans(
         HEADER,
         "A1,Acme,10",
         'A2,"Beta,20',
-        "A3,Gam,30",
-        'A4,De"lta,40',
+        "a note typed over lines",
+        'and closed" badly,40',
         "A5,Eps,50",
     )
 
@@ -79,6 +79,44 @@ def test_quote_closed_lines_later_names_the_lines_it_spans(
     assert extract.frame["account_id"].to_list() == ["A1", "A5"]
     [(_, message)] = _malformed(extract.issues)
     assert "row 3 (lines 3-5)" in message
+
+
+def test_a_stray_quote_closed_lines_later_loses_only_its_own_line(
+    write_csv: WriteCsv, make_connector: MakeConnector
+) -> None:
+    write_csv(
+        "accounts.csv",
+        HEADER,
+        "A1,Acme,10",
+        'A2,"Beta,20',
+        "A3,Gam,30",
+        'A4,De"lta,40',
+        "A5,Eps,50",
+    )
+
+    extract = make_connector().read_accounts()
+
+    assert extract.frame["account_id"].to_list() == ["A1", "A3", "A4", "A5"]
+    assert extract.frame["name"].to_list() == ["Acme", "Gam", 'De"lta', "Eps"]
+    [(record_id, message)] = _malformed(extract.issues)
+    assert record_id == "accounts.csv row 3"
+    assert "(line 3)" in message
+
+
+def test_a_stray_quote_longer_than_a_field_can_be_loses_only_its_own_line(
+    write_csv: WriteCsv, make_connector: MakeConnector
+) -> None:
+    # 3,000 records of about 50 bytes pass the csv module's field limit
+    # (128 KiB) before any quote could close the stray one.
+    after = [f"B{i},Company number {i} of the long export,{i}" for i in range(3000)]
+    write_csv("accounts.csv", HEADER, "A1,Acme,10", 'A2,"Beta,20', *after)
+
+    extract = make_connector().read_accounts()
+
+    assert extract.frame.height == 1 + 3000
+    assert [record_id for record_id, _ in _malformed(extract.issues)] == [
+        "accounts.csv row 3"
+    ]
 
 
 def test_quote_inside_a_value_is_read_as_text_when_polars_refuses_it(

@@ -313,6 +313,21 @@ def test_bad_value_in_the_results_file_is_an_issue(
     )
 
 
+def test_a_results_column_removed_by_hand_is_reported_by_name(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    (tmp_path / "mkp-scored.csv").write_text(
+        "Object,Id,MKP_Potential__c\nAccount,001A,100\n"
+    )
+
+    issues = make_connector().read_accounts().issues
+
+    missing = issues.filter(pl.col("reason") == "missing_column")
+    assert "MKP_Segment__c" in missing["field"].to_list()
+    assert "mkp-scored.csv has no column MKP_Segment__c" in missing["message"][0]
+    assert "MKP_Potential__c" not in missing["field"].to_list()
+
+
 def test_check_fields_accepts_a_writable_location(
     make_connector: MakeConnector,
 ) -> None:
@@ -328,6 +343,20 @@ def test_check_fields_reports_an_output_that_is_a_directory(
 
     assert [p.kind for p in problems] == [RecordKind.ACCOUNT]
     assert "is a directory" in problems[0].problem
+
+
+def test_check_fields_reports_an_input_file_that_is_not_there(
+    tmp_path: Path, make_connector: MakeConnector
+) -> None:
+    connector = make_connector(
+        files={"accounts": "accounts.csv", "opportunities": "deals.csv"}
+    )
+
+    problems = connector.check_fields()
+
+    assert [(p.field, p.problem) for p in problems] == [
+        (str(tmp_path / "deals.csv"), "the opportunities input file is not found")
+    ]
 
 
 def test_check_fields_reports_a_results_file_without_ids(

@@ -141,6 +141,15 @@ def test_unknown_output_field_is_rejected() -> None:
     assert "fields.segmnet" in _invalid(fields={"segmnet": "X__c"})
 
 
+def test_two_output_fields_on_one_column_are_refused_naming_both() -> None:
+    profile = CsvProfile.from_mapping(
+        {**BASE, "fields": {"next_action": "MKP_Explanation__c"}}
+    )
+
+    with pytest.raises(ConfigurationError, match="next_action and explanation"):
+        CsvConnector(profile)
+
+
 def test_bad_currency_code_is_named() -> None:
     assert "default_currency" in _invalid(default_currency="usd")
 

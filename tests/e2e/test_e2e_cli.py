@@ -121,3 +121,12 @@ def test_the_demo_writes_every_account_then_nothing_and_shows_them_in_russian(
     assert accounts.height == 85
     assert accounts["MKP_Segment__c"].cast(pl.Int64).is_between(1, 9).all()
     assert accounts["MKP_Segment_Name__c"].is_in(["Стратегические"]).any()
+
+
+def test_a_demo_output_that_is_a_directory_is_named_and_refused(
+    tmp_path: Path,
+) -> None:
+    outcome = CliRunner().invoke(app, ["demo", "--output", str(tmp_path)])
+
+    assert outcome.exit_code == 2
+    assert f"Cannot write the demo accounts to {tmp_path}" in outcome.output

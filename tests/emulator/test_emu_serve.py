@@ -137,3 +137,29 @@ def test_a_missing_metadata_folder_is_named_with_how_to_point_at_one(
     assert str(missing) in served.stderr
     assert "--metadata DIR" in served.stderr
     assert "Traceback" not in served.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("--load", "seed directory not found"),
+        ("--ready-file", "Is a directory"),
+    ],
+)
+def test_a_bad_load_or_ready_file_path_ends_serve_with_one_error_line(
+    tmp_path: Path, option: str, problem: str
+) -> None:
+    target = tmp_path / "absent" if option == "--load" else tmp_path
+    done = subprocess.run(
+        [*MKP, "emulator", "serve", option, str(target)],
+        cwd=REPO,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert problem in done.stderr
+    assert "Traceback" not in done.stderr

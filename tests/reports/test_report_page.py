@@ -222,6 +222,18 @@ def test_report_without_snapshots_says_to_run_first(tmp_path: Path) -> None:
     assert "run `mkp run` first" in " ".join(result.output.split())
 
 
+def test_a_page_path_that_is_a_directory_is_named_and_refused(
+    maven_snapshots: Path, tmp_path: Path
+) -> None:
+    args = ["--snapshot-dir", str(maven_snapshots), "--org", "maven"]
+
+    result = runner.invoke(app, ["report", *args, "--html", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "cannot write the report page to" in result.output
+    assert "Is a directory" in result.output
+
+
 def test_corrupt_newest_snapshot_is_named_and_skipped(
     maven_snapshots: Path, tmp_path: Path
 ) -> None:

@@ -174,6 +174,30 @@ def test_an_unreadable_jwt_key_stops_before_any_request(
     assert connector.api_usage().calls == 0
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"not a key\n", b"\x30\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01\x00\xc3"],
+    ids=["text", "binary"],
+)
+def test_a_jwt_key_file_that_holds_no_pem_key_stops_before_any_request(
+    sf_org: Emulator, make_connector: MakeConnector, tmp_path: Path, content: bytes
+) -> None:
+    key = tmp_path / "mkp.key"
+    key.write_bytes(content)
+    connector = make_connector(auth_mode="jwt", private_key_file=key)
+
+    with pytest.raises(ConfigurationError, match=r"mkp\.key is not"):
+        connector.read_accounts()
+    assert connector.api_usage().calls == 0
+
+
+def test_a_ca_bundle_that_is_not_a_file_is_named_before_any_request(
+    sf_org: Emulator, make_connector: MakeConnector, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"CA bundle .*absent\.pem"):
+        make_connector(ca_bundle=tmp_path / "absent.pem")
+
+
 def test_turning_tls_verification_off_works_but_warns(
     sf_org: Emulator, make_connector: MakeConnector
 ) -> None:

@@ -62,6 +62,24 @@ def test_an_unknown_output_field_is_refused_by_name() -> None:
         SalesforceSettings(client_id="a", client_secret="x", fields={"segmnt": "S__c"})
 
 
+def test_two_output_fields_on_one_api_name_are_refused_naming_both() -> None:
+    with pytest.raises(ConfigurationError, match="segment and previous_segment"):
+        SalesforceSettings(
+            client_id="a",
+            client_secret="x",
+            fields={"segment": "mkp_previous_segment__c"},
+        )
+
+
+def test_the_override_field_cannot_be_an_output_field() -> None:
+    with pytest.raises(ValidationError, match="potential_override_field"):
+        SalesforceSettings(
+            client_id="a",
+            client_secret="x",
+            potential_override_field="MKP_Potential__c",
+        )
+
+
 def test_an_unsafe_account_filter_is_refused_when_the_settings_load() -> None:
     with pytest.raises(ConfigurationError, match="constant"):
         SalesforceSettings(

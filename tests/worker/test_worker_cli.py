@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 
+import pytest
 from redis import Redis
 from worker_process import (
     ORG,
@@ -58,6 +60,27 @@ def test_a_backfill_as_of_outside_the_supported_calendar_is_refused_before_queue
     assert refused.exit_code == 2
     assert "--as-of: invalid policy: as_of" in refused.output
     assert redis_db.keys("*") == []
+
+
+def _unreachable_redis_env() -> dict[str, str]:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://:s3cret-pw@127.0.0.1:{port}/0"
+    return worker_env(None, MKP_BROKER_URL=url, MKP_RESULT_BACKEND=url)
+
+
+@pytest.mark.parametrize("command", ["runs", "backfill"])
+def test_a_redis_that_does_not_answer_is_named_in_one_line_without_its_password(
+    command: str,
+) -> None:
+    done = run_cli_here(_unreachable_redis_env(), command)
+
+    assert done.exit_code == 1
+    assert "Redis at redis://:***@127.0.0.1:" in done.output
+    assert "does not answer" in done.output
+    assert "s3cret-pw" not in done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
 
 
 def test_runs_says_so_when_no_run_is_recorded(redis_db: Redis) -> None:

@@ -64,6 +64,15 @@ def test_unknown_schedule_time_zone_is_refused() -> None:
         Settings(schedule_timezone="Mars/Olympus_Mons")
 
 
+def test_an_unknown_log_level_is_refused_naming_the_levels() -> None:
+    with pytest.raises(ValidationError, match="unknown log level: use one of DEBUG"):
+        Settings(log_level="LOUD")
+
+
+def test_a_log_level_in_lower_case_is_accepted() -> None:
+    assert Settings(log_level="warning").log_level == "WARNING"
+
+
 def test_app_runs_in_utc_with_the_nightly_schedule_in_the_configured_zone() -> None:
     settings = Settings(
         schedule_time=dt.time(2, 30), schedule_timezone="Europe/Berlin", org="acme"

@@ -130,6 +130,28 @@ def test_org_secret_and_keys_are_read_from_that_orgs_environment_variables(
     assert acme.schedule_time == dt.time(5, 30)
 
 
+def test_a_secret_file_that_is_not_utf8_is_named_without_its_bytes(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "acme.secret").write_bytes(b"\xff\xfe" + SECRET.encode())
+    path = _orgs_file(
+        tmp_path,
+        f"""
+        [orgs.acme.salesforce]
+        login_url = "{LOGIN_URL}"
+        client_id = "acme-app"
+        client_secret = {{ file = "acme.secret" }}
+        """,
+    )
+
+    with pytest.raises(OrgsFileError, match="UnicodeDecodeError") as caught:
+        Orgs.from_settings(_settings(path)).settings_for("acme")
+
+    assert "acme.secret" in caught.value.message
+    assert caught.value.__cause__ is None
+    assert "0xff" not in caught.value.message
+
+
 def test_secret_named_by_file_is_read_from_that_file_beside_the_orgs_file(
     tmp_path: Path,
 ) -> None:
@@ -277,6 +299,21 @@ def test_unusable_orgs_file_is_refused_naming_the_file(
 def test_missing_orgs_file_is_named_with_its_variable(tmp_path: Path) -> None:
     with pytest.raises(OrgsFileError, match="MKP_ORGS_FILE"):
         Orgs.from_settings(_settings(tmp_path / "absent.toml"))
+
+
+def test_an_orgs_file_path_that_is_a_directory_is_named_with_its_variable(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(OrgsFileError, match="cannot read the orgs file"):
+        Orgs.from_settings(_settings(tmp_path))
+
+
+def test_an_orgs_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "orgs.toml"
+    path.write_bytes("[orgs.acme]  # Организации\n".encode("cp1251"))
+
+    with pytest.raises(OrgsFileError, match="not UTF-8 text"):
+        Orgs.from_settings(_settings(path))
 
 
 def test_task_for_an_org_not_served_names_the_orgs_that_are(tmp_path: Path) -> None:

@@ -90,14 +90,22 @@ def report_command(
     )
 
     if html:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(render_html(model, words, top_n=top), encoding="utf-8")
+        _save_page(html, render_html(model, words, top_n=top))
     if as_json:
         typer.echo(json.dumps(model.to_dict(), ensure_ascii=False, indent=2))
     else:
         print_report(make_console(), model, words)
     if html:
         make_console(stderr=True).print(f"HTML report: {html}")
+
+
+def _save_page(path: Path, page: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _fail(f"cannot write the report page to {path}: {reason}") from exc
 
 
 def _fail(message: str) -> typer.Exit:
