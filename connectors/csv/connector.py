@@ -9,6 +9,7 @@ changed records are written, and the previous segment is remembered.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -19,10 +20,11 @@ from connectors.base import (
     FieldProblem,
     ProgressCallback,
     WriteResult,
+    joined_pages,
 )
 from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
-from connectors.csv._parse import ReadOptions, read_table
+from connectors.csv._parse import ReadOptions, read_table, read_table_pages
 from connectors.csv._tables import RECORD_CURRENCY, CsvTable, TableSpec, table_spec
 from connectors.csv.profile import CsvProfile, CsvShape, StageMap
 from connectors.errors import ConfigurationError, FatalError
@@ -31,6 +33,7 @@ from mkp_core import (
     ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
     LEAD_SCHEMA,
+    OPPORTUNITY_SCHEMA,
     RATE_SCHEMA,
     RecordKind,
     empty_frame,
@@ -44,6 +47,9 @@ _RECORDS: dict[RecordKind, tuple[CsvTable, dict[str, pl.DataType], str]] = {
     RecordKind.LEAD: (CsvTable.LEADS, LEAD_SCHEMA, "lead_id"),
 }
 _NAME_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "name": pl.String()}
+# Deals per page: about 25 MiB of typed deals, and a fraction of that again
+# while Polars parses the page's text.
+OPPORTUNITY_PAGE_ROWS = 250_000
 
 
 class CsvConnector:
@@ -52,11 +58,17 @@ class CsvConnector:
     name = "csv"
 
     def __init__(
-        self, profile: CsvProfile, *, corporate_currency: str | None = None
+        self,
+        profile: CsvProfile,
+        *,
+        corporate_currency: str | None = None,
+        opportunity_page_rows: int = OPPORTUNITY_PAGE_ROWS,
     ) -> None:
-        """``corporate_currency`` (the policy's) converts at 1 without a rate."""
+        """``corporate_currency`` (the policy's) converts at 1 without a rate;
+        the deals file is read ``opportunity_page_rows`` rows at a time."""
         self.profile = profile
         self.corporate_currency = corporate_currency
+        self.opportunity_page_rows = opportunity_page_rows
         self._field_names = field_names(profile.fields)
         self._output = OutputFile(
             profile.output_path,
@@ -91,11 +103,18 @@ class CsvConnector:
         return self._read_records(RecordKind.LEAD)
 
     def read_opportunities(self) -> Extract:
-        extract = self._read(CsvTable.OPPORTUNITIES)
-        frame = _with_stage_flags(extract.frame, self.profile.stages)
-        currency = currency_code(self.profile.default_currency)
+        return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
 
-        return Extract(frame.with_columns(currency_code=currency), extract.issues)
+    def iter_opportunities(self) -> Iterator[Extract]:
+        """The deals file in pages of a bounded number of rows."""
+        path, spec, options = self._source(CsvTable.OPPORTUNITIES)
+        currency = currency_code(self.profile.default_currency)
+        pages = read_table_pages(
+            path, spec, options, page_rows=self.opportunity_page_rows
+        )
+        for page in pages:
+            frame = _with_stage_flags(page.frame, self.profile.stages)
+            yield Extract(frame.with_columns(currency_code=currency), page.issues)
 
     def read_currency_rates(self) -> Extract:
         if self.profile.file(CsvTable.RATES) is None:
@@ -184,12 +203,16 @@ class CsvConnector:
         )
 
     def _read(self, table: CsvTable) -> Extract:
+        return read_table(*self._source(table))
+
+    def _source(self, table: CsvTable) -> tuple[Path, TableSpec, ReadOptions]:
+        """A table's file, layout and read options."""
         path = self.profile.file(table)
         if path is None:
             raise ConfigurationError(f"The CSV profile names no {table} file")
         spec, options = self._options(table)
 
-        return read_table(path, spec, options)
+        return path, spec, options
 
     def _options(self, table: CsvTable) -> tuple[TableSpec, ReadOptions]:
         """A table's layout and how this profile reads it."""

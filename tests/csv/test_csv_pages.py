@@ -1,0 +1,84 @@
+"""The deals file read in pages gives the deals and issues of the file read whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from csv_samples import SF_OPPORTUNITY_HEADER
+
+from connectors.csv import CsvConnector, CsvProfile
+
+DEALS = 3000
+# Far enough into the file that Polars has handed over pages before it
+# meets the row it refuses.
+RAGGED_ROW = 2501
+
+
+def _deal(index: int) -> bytes:
+    amount = "lots" if index % 700 == 0 else str(index)
+    deal_id = "" if index == 1200 else f"006{index:05d}"
+    stage = "Gagn\xe9" if index == 1800 else "Closed Won"
+    line = f"{deal_id},001A,{amount},{stage},true,true,2024-01-15,USD"
+    if index + 2 == RAGGED_ROW:
+        line += ",extra"
+    return line.encode("latin-1") + b"\n"
+
+
+@pytest.fixture
+def deals_dir(tmp_path: Path) -> Path:
+    (tmp_path / "accounts.csv").write_text("Id,Name\n001A,Acme\n")
+    rows = b"".join(_deal(index) for index in range(DEALS))
+    (tmp_path / "opportunities.csv").write_bytes(
+        SF_OPPORTUNITY_HEADER.encode() + b"\n" + rows
+    )
+    return tmp_path
+
+
+def _connector(directory: Path, page_rows: int) -> CsvConnector:
+    profile = CsvProfile.from_mapping(
+        {
+            "shape": "salesforce",
+            "directory": directory,
+            "files": {"accounts": "accounts.csv", "opportunities": "opportunities.csv"},
+        }
+    )
+    return CsvConnector(profile, opportunity_page_rows=page_rows)
+
+
+def test_deals_read_in_pages_are_the_deals_read_whole(deals_dir: Path) -> None:
+    whole = _connector(deals_dir, page_rows=10 * DEALS).read_opportunities()
+
+    paged = _connector(deals_dir, page_rows=500).read_opportunities()
+
+    assert paged.frame.equals(whole.frame)
+    assert paged.issues.sort(pl.all()).equals(whole.issues.sort(pl.all()))
+
+
+def test_every_page_holds_at_most_the_rows_asked_for(deals_dir: Path) -> None:
+    pages = list(_connector(deals_dir, page_rows=500).iter_opportunities())
+
+    heights = [page.frame.height for page in pages]
+    assert max(heights) <= 500
+    assert sum(heights) == DEALS - 1  # all but the ragged row
+
+
+def test_a_refused_row_after_the_first_pages_is_skipped_once_and_no_deal_twice(
+    deals_dir: Path,
+) -> None:
+    extract = _connector(deals_dir, page_rows=500).read_opportunities()
+
+    malformed = extract.issues.filter(pl.col("reason") == "malformed_row")
+    assert malformed.get_column("record_id").to_list() == [
+        f"opportunities.csv row {RAGGED_ROW}"
+    ]
+    assert extract.frame.get_column("opportunity_id").is_unique().all()
+
+
+def test_the_file_level_issues_come_once_from_the_last_page(deals_dir: Path) -> None:
+    pages = list(_connector(deals_dir, page_rows=500).iter_opportunities())
+
+    not_utf8 = [page.issues.filter(pl.col("reason") == "not_utf8") for page in pages]
+    assert [frame.height for frame in not_utf8] == [0] * (len(pages) - 1) + [1]
+    assert "first row 1802" in not_utf8[-1].item(0, "message")
