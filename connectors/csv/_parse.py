@@ -6,10 +6,10 @@ as null in the frame and reported as an issue row. The file is scanned lazily
 and only the mapped columns are materialised, so a wide export costs no more
 memory than the columns the product uses.
 
-A file may be read in pages of a bounded number of rows
-(``read_table_pages``), so a file of ten million deals is never held whole;
-each page carries the issues of its own rows, and the last one the issues
-about the file (not UTF-8, no rows).
+A file may be read in pages, each the records of a block of about
+``page_bytes`` of the file (``read_table_pages``, ``_blocks``), so a file of
+ten million deals is never held whole; each page carries the issues of its
+own rows, and the last one the issues about the file (not UTF-8, no rows).
 
 A file Polars refuses (a row with extra fields, a quote left open) is read
 again record by record (``_rows``) from the row after the last page given:
@@ -29,6 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from connectors.base import Extract, joined_pages
+from connectors.csv._blocks import csv_blocks
 from connectors.csv._file_issues import (
     REPLACEMENT,
     ROW_COLUMN,
@@ -109,10 +110,11 @@ def read_table(path: Path, spec: TableSpec, options: ReadOptions) -> Extract:
 
 
 def read_table_pages(
-    path: Path, spec: TableSpec, options: ReadOptions, *, page_rows: int | None = None
+    path: Path, spec: TableSpec, options: ReadOptions, *, page_bytes: int | None = None
 ) -> Iterator[Extract]:
-    """``read_table`` in pages of about ``page_rows`` rows (None: one page),
-    then one last page of no rows with the issues about the whole file.
+    """``read_table`` in pages of the records in about ``page_bytes`` of the
+    file (None: one page), then a last page of no rows with the issues about
+    the whole file.
 
     ``InputFileError`` for a missing file or column is raised before the
     first page.
@@ -121,53 +123,61 @@ def read_table_pages(
     if _holds_nothing(path):
         yield Extract(empty_frame(dict(spec.schema)), _empty_file_issue(path, spec))
         return
-    scan = _scan(path, options)
-    headers = _present_headers(path, spec, options, _header(path, scan))
-    rows = scan.with_row_index(ROW_COLUMN, offset=_FIRST_DATA_ROW)
-    pages = _Pages(path, spec, options)
+    headers = _present_headers(path, spec, options, _header(path, _scan(path, options)))
+    pages = _Pages(path, spec, options, headers)
 
-    batches = _batches(_parse(rows, spec, options, headers), page_rows)
-    while (parsed := pages.next_batch(batches)) is not None:
-        yield pages.page(parsed, headers)
-    if pages.refused is not None:
-        logger.info("%s: reading record by record (%s)", path, pages.refused)
-        yield from pages.record_by_record(page_rows)
+    sources = [path] if page_bytes is None else csv_blocks(path, page_bytes)
+    for source in sources:
+        parsed = pages.parse(source)
+        if parsed is None:
+            logger.info("%s: reading record by record (%s)", path, pages.refused)
+            yield from pages.record_by_record(page_bytes)
+            break
+        yield pages.page(parsed)
 
     yield pages.last()
 
 
 class _Pages:
-    """Turns the parsed batches of one file into pages, and keeps what the
+    """Turns the parsed blocks of one file into pages, and keeps what the
     last page reports about the file as a whole."""
 
-    def __init__(self, path: Path, spec: TableSpec, options: ReadOptions) -> None:
+    def __init__(
+        self,
+        path: Path,
+        spec: TableSpec,
+        options: ReadOptions,
+        headers: Mapping[str, str],
+    ) -> None:
         self.path, self.spec, self.options = path, spec, options
+        self.headers = headers
         self.refused: pl.exceptions.PolarsError | None = None
-        self._last_row = _FIRST_DATA_ROW - 1
+        self._rows_read = 0
         self._rows_kept = 0
         self._garbled = [garbled_cells(pl.DataFrame(), {})]
 
-    def next_batch(self, batches: Iterator[pl.DataFrame]) -> pl.DataFrame | None:
-        """The next parsed batch; None at the end, or once Polars refused
-        the file (``refused`` then says why)."""
+    def parse(self, source: Path | bytes) -> pl.DataFrame | None:
+        """The next records typed, numbered after those before; None once
+        Polars refused them (``refused`` then says why)."""
+        first_row = _FIRST_DATA_ROW + self._rows_read
+        rows = _scan(source, self.options).with_row_index(ROW_COLUMN, offset=first_row)
         try:
-            return next(batches)
-        except StopIteration:
-            return None
+            parsed = _parse(rows, self.spec, self.options, self.headers).collect()
         except pl.exceptions.PolarsError as exc:
             self.refused = exc
             return None
+        self._rows_read += parsed.height
+
+        return parsed
 
     def page(
         self,
         parsed: pl.DataFrame,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
         malformed: Sequence[MalformedRow] = (),
     ) -> Extract:
-        """One batch of parsed rows as a page, with its rows' issues."""
-        path, spec = self.path, self.spec
-        if parsed.height:
-            self._last_row = int(parsed.get_column(ROW_COLUMN).max())  # type: ignore[arg-type]
+        """Parsed records as a page, with their issues."""
+        path, spec, headers = self.path, self.spec, headers or self.headers
         self._garbled.append(garbled_cells(parsed, _texts_as_read(spec, headers)))
         bad_values = _bad_value_issues(parsed, path, spec, self.options, headers)
         kept, missing_ids = _rows_with_id(parsed, path, spec, headers)
@@ -176,15 +186,16 @@ class _Pages:
 
         return Extract(_conform(kept, spec), pl.concat(issues))
 
-    def record_by_record(self, page_rows: int | None) -> Iterator[Extract]:
-        """The rows after the last page given, read record by record."""
+    def record_by_record(self, page_bytes: int | None) -> Iterator[Extract]:
+        """The records after the pages given, read record by record (whole)."""
         parsed, headers, malformed = _read_record_by_record(
             self.path, self.spec, self.options
         )
-        rest = parsed.filter(pl.col(ROW_COLUMN) > self._last_row)
-        malformed = [row for row in malformed if row.row > self._last_row]
-        batches = list(rest.iter_slices(page_rows or max(rest.height, 1))) or [rest]
-        for index, batch in enumerate(batches):
+        last_row = _FIRST_DATA_ROW - 1 + self._rows_read
+        rest = parsed.filter(pl.col(ROW_COLUMN) > last_row)
+        malformed = [row for row in malformed if row.row > last_row]
+        slices = _slices(rest, page_bytes)
+        for index, batch in enumerate(slices):
             yield self.page(batch, headers, malformed if index == 0 else ())
 
     def last(self) -> Extract:
@@ -197,11 +208,12 @@ class _Pages:
         return Extract(empty_frame(dict(self.spec.schema)), pl.concat(issues))
 
 
-def _batches(parsed: pl.LazyFrame, page_rows: int | None) -> Iterator[pl.DataFrame]:
-    if page_rows is None:
-        yield parsed.collect()
-    else:
-        yield from parsed.collect_batches(chunk_size=page_rows)
+def _slices(parsed: pl.DataFrame, page_bytes: int | None) -> list[pl.DataFrame]:
+    """At least one slice, each about ``page_bytes`` in memory."""
+    if page_bytes is None or parsed.height == 0:
+        return [parsed]
+    row_bytes = max(int(parsed.estimated_size()) // parsed.height, 1)
+    return list(parsed.iter_slices(max(page_bytes // row_bytes, 1)))
 
 
 def _texts_as_read(spec: TableSpec, headers: Mapping[str, str]) -> dict[str, str]:
@@ -245,9 +257,9 @@ def _read_record_by_record(
     return parsed, headers, malformed
 
 
-def _scan(path: Path, options: ReadOptions) -> pl.LazyFrame:
+def _scan(source: Path | bytes, options: ReadOptions) -> pl.LazyFrame:
     return pl.scan_csv(
-        path, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
+        source, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
     )
 
 

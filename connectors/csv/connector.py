@@ -47,9 +47,9 @@ _RECORDS: dict[RecordKind, tuple[CsvTable, dict[str, pl.DataType], str]] = {
     RecordKind.LEAD: (CsvTable.LEADS, LEAD_SCHEMA, "lead_id"),
 }
 _NAME_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "name": pl.String()}
-# Deals per page: about 25 MiB of typed deals, and a fraction of that again
-# while Polars parses the page's text.
-OPPORTUNITY_PAGE_ROWS = 250_000
+# Bytes of the deals file per page: about 200,000 Salesforce-shaped deals,
+# parsed into a frame of about the same size.
+OPPORTUNITY_PAGE_BYTES = 16 * 1024 * 1024
 
 
 class CsvConnector:
@@ -62,13 +62,13 @@ class CsvConnector:
         profile: CsvProfile,
         *,
         corporate_currency: str | None = None,
-        opportunity_page_rows: int = OPPORTUNITY_PAGE_ROWS,
+        opportunity_page_bytes: int = OPPORTUNITY_PAGE_BYTES,
     ) -> None:
         """``corporate_currency`` (the policy's) converts at 1 without a rate;
-        the deals file is read ``opportunity_page_rows`` rows at a time."""
+        the deals file is read in pages of ``opportunity_page_bytes``."""
         self.profile = profile
         self.corporate_currency = corporate_currency
-        self.opportunity_page_rows = opportunity_page_rows
+        self.opportunity_page_bytes = opportunity_page_bytes
         self._field_names = field_names(profile.fields)
         self._output = OutputFile(
             profile.output_path,
@@ -106,11 +106,11 @@ class CsvConnector:
         return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
 
     def iter_opportunities(self) -> Iterator[Extract]:
-        """The deals file in pages of a bounded number of rows."""
+        """The deals file in pages of a bounded size."""
         path, spec, options = self._source(CsvTable.OPPORTUNITIES)
         currency = currency_code(self.profile.default_currency)
         pages = read_table_pages(
-            path, spec, options, page_rows=self.opportunity_page_rows
+            path, spec, options, page_bytes=self.opportunity_page_bytes
         )
         for page in pages:
             frame = _with_stage_flags(page.frame, self.profile.stages)
