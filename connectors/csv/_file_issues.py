@@ -120,5 +120,10 @@ def issue_object(spec: TableSpec) -> pl.Expr:
 
 
 def issue_record_id(spec: TableSpec) -> pl.Expr:
-    """The record's id, or ``row N`` when the row has none."""
-    return pl.coalesce(pl.col(spec.id_field), pl.format("row {}", pl.col(ROW_COLUMN)))
+    """The record's id, or ``row N`` when the row has none.
+
+    The id is copied into a new string: a filtered string column points into
+    the whole page's buffers, and issues outlive their page.
+    """
+    own_id = pl.concat_str(pl.col(spec.id_field), pl.lit(""))
+    return pl.coalesce(own_id, pl.format("row {}", pl.col(ROW_COLUMN)))
