@@ -88,20 +88,24 @@ class SeenKeys:
         return within | earlier
 
     def _contains(self, hashes: pl.Series) -> pl.Series:
+        # Probes in sorted order walk each run forwards: several times
+        # faster over millions of hashes than probes in row order.
+        order = hashes.fill_null(0).arg_sort()
+        probes = hashes.fill_null(0).gather(order)
         found = pl.repeat(False, hashes.len(), eager=True)
-        probes = hashes.fill_null(0)
         for run in self._runs:
             at = run.search_sorted(probes).clip(0, run.len() - 1)
             found = found | (run.gather(at) == probes)
-        return found & hashes.is_not_null()
+        return found.gather(order.arg_sort()) & hashes.is_not_null()
 
     def _remember(self, new: pl.Series) -> None:
         if new.len() == 0:
             return
         self._runs.append(new.sort())
         while len(self._runs) > 1 and self._runs[-2].len() < 2 * self._runs[-1].len():
-            last = self._runs.pop()
-            self._runs[-1] = pl.concat([self._runs[-1], last]).sort()
+            last = self._runs.pop().to_frame("hash")
+            merged = self._runs[-1].to_frame("hash").merge_sorted(last, key="hash")
+            self._runs[-1] = merged.to_series()
 
 
 def _hashed(column: str) -> pl.Expr:
