@@ -115,7 +115,6 @@ class OpportunityDigest:
         batch = pl.concat(self._pending) if len(self._pending) > 1 else self._pending[0]
         self._pending, self._pending_rows = [], 0
         clean, issues = self._checks.check(batch)
-        del batch
         self._issues.append(issues)
         self._add_facts(deal_facts(clean, self.policy))
         logger.debug(

@@ -83,3 +83,37 @@ def test_the_file_level_issues_come_once_from_the_last_page(deals_dir: Path) -> 
     not_utf8 = [page.issues.filter(pl.col("reason") == "not_utf8") for page in pages]
     assert [frame.height for frame in not_utf8] == [0] * (len(pages) - 1) + [1]
     assert "first row 1802" in not_utf8[-1].item(0, "message")
+
+
+def test_a_file_with_a_bom_and_crlf_line_ends_reads_the_same_in_pages(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "accounts.csv").write_text("Id,Name\n001A,Acme\n")
+    header = b"\xef\xbb\xbf" + SF_OPPORTUNITY_HEADER.encode() + b"\r\n"
+    rows = b"".join(_deal(index).replace(b"\n", b"\r\n") for index in range(2000))
+    (tmp_path / "opportunities.csv").write_bytes(header + rows)
+
+    whole = _connector(tmp_path, page_bytes=2**30).read_opportunities()
+    paged = _connector(tmp_path).read_opportunities()
+
+    assert whole.frame.height == 2000
+    assert paged.frame.equals(whole.frame)
+    assert paged.issues.sort(pl.all()).equals(whole.issues.sort(pl.all()))
+
+
+def test_quoted_line_breaks_never_split_a_deal_between_pages(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("Id,Name\n001A,Acme\n")
+    stage = '"Closed\nWon, ""really"""'
+    rows = "".join(
+        f"006{index:05d},001A,{index},{stage},true,true,2024-01-15,USD\n"
+        for index in range(2000)
+    )
+    (tmp_path / "opportunities.csv").write_text(f"{SF_OPPORTUNITY_HEADER}\n{rows}")
+
+    whole = _connector(tmp_path, page_bytes=2**30).read_opportunities()
+    pages = list(_connector(tmp_path).iter_opportunities())
+
+    assert len(pages) > 5
+    paged = pl.concat([page.frame for page in pages])
+    assert paged.equals(whole.frame)
+    assert set(paged.get_column("stage")) == {'Closed\nWon, "really"'}
