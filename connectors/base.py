@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -23,6 +24,7 @@ __all__ = [
     "FieldProblem",
     "WriteFailure",
     "WriteResult",
+    "joined_pages",
 ]
 
 
@@ -125,7 +127,14 @@ class CrmConnector(Protocol):
 
     def read_accounts(self) -> Extract: ...
 
-    def read_opportunities(self) -> Extract: ...
+    def iter_opportunities(self) -> Iterator[Extract]:
+        """The opportunities in pages of bounded size, as they are read.
+
+        Deals outnumber accounts ten to one, so they are the one object not
+        read whole: a caller folds each page into per-account facts
+        (``mkp_core.OpportunityDigest``) and memory follows the accounts.
+        """
+        ...
 
     def read_leads(self) -> Extract: ...
 
@@ -145,6 +154,17 @@ class CrmConnector(Protocol):
     def check_fields(self) -> list[FieldProblem]: ...
 
     def api_usage(self) -> ApiUsage: ...
+
+
+def joined_pages(pages: Iterable[Extract], schema: dict[str, pl.DataType]) -> Extract:
+    """All pages as one extract (``schema`` shapes it when there is none)."""
+    frames, issues = [], [pl.DataFrame(schema=ISSUE_SCHEMA)]
+    for page in pages:
+        frames.append(page.frame)
+        issues.append(page.issues)
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+    return Extract(frame, pl.concat(issues))
 
 
 class ProgressCallback(Protocol):

@@ -11,6 +11,7 @@ from mkp_core.calibration import (
     calibrate_scores,
 )
 from mkp_core.diff import changed_records
+from mkp_core.digest import OpportunityDigest
 from mkp_core.frames import (
     ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
@@ -46,7 +47,7 @@ from mkp_core.policy import (
 from mkp_core.portfolio import NEW_ROW, migration, portfolio_summary
 from mkp_core.potential import PORTFOLIO_GROUP, SizeModel
 from mkp_core.progress import PotentialCutoffs, potential_cutoffs
-from mkp_core.scoring import Scoring, score_portfolio
+from mkp_core.scoring import Scoring, score_digest, score_portfolio
 from mkp_core.texts import segment_names, segment_texts
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "IssueReason",
     "LevelCutoffs",
     "Locale",
+    "OpportunityDigest",
     "Policy",
     "PolicyError",
     "PotentialCutoffs",
@@ -89,6 +91,7 @@ __all__ = [
     "migration",
     "portfolio_summary",
     "potential_cutoffs",
+    "score_digest",
     "score_portfolio",
     "segment_names",
     "segment_texts",

@@ -28,6 +28,7 @@ __all__ = [
     "PotentialMethod",
     "ProgressLevel",
     "RecordKind",
+    "conform",
     "crm_column",
     "empty_frame",
 ]
@@ -195,3 +196,8 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A frame with no rows and the given schema."""
     return pl.DataFrame(schema=schema)
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Exactly the contract's columns, in its types; extra columns are ignored."""
+    return frame.select(list(schema)).cast(pl.Schema(schema))

@@ -11,6 +11,10 @@ A field that cannot be believed on a record that can still be scored (a
 negative head count, an override of 1e300) is emptied instead, and reported
 once per field: the record is scored without it, by the next potential method.
 A conversion rate row that cannot convert anything is left out and reported.
+
+Opportunities may come in batches (``OpportunityChecks``): every rule looks
+at one deal alone except the duplicate id, which remembers the ids of the
+batches before, so the issues are the same however the deals are split.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import dataclasses
 
 import polars as pl
 
-from mkp_core._keys import ACCOUNT_KEY, account_key, repeated
+from mkp_core._keys import ACCOUNT_KEY, SeenKeys, account_key, repeated
 from mkp_core._rates import (
     RATE_COLUMN,
     RATE_DATE_COLUMN,
@@ -39,13 +43,21 @@ from mkp_core._rules import (
 )
 from mkp_core.policy import Policy
 
-__all__ = ["CleanInputs", "CleanLeads", "IssueReason", "clean_inputs", "clean_leads"]
+__all__ = [
+    "CleanInputs",
+    "CleanLeads",
+    "IssueReason",
+    "OpportunityChecks",
+    "clean_inputs",
+    "clean_leads",
+]
 
 # Above any employer on earth (the largest have about three million staff):
 # a head count this large is a typing error.
 _MAX_EMPLOYEES = 1e7
 
 _KNOWN_ACCOUNT = "_known_account"
+_REPEATED = "_repeated"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,26 +89,53 @@ def clean_inputs(
     policy: Policy,
 ) -> CleanInputs:
     """Drop and report what cannot be scored; convert amounts to corporate."""
-    accounts, account_issues = _check_records(accounts, "account", "account_id", policy)
-    key = account_key(accounts)
-    accounts = accounts.with_columns(key)
-    usable_rates, rate_issues = checked_rates(rates)
-    rules = _opportunity_rules(policy, repeated(opportunities, "opportunity_id"))
-    flagged = _flag_opportunities(
-        opportunities.with_columns(key), accounts, usable_rates, policy, rules
-    )
+    checks = OpportunityChecks(accounts, rates, policy)
+    clean, opportunity_issues = checks.check(opportunities)
+    issues = pl.concat([checks.issues, opportunity_issues])
 
-    # One pass over the flagged deals yields both: the flags are never
-    # materialised for all of them.
-    clean, opportunity_issues = pl.collect_all(
-        [
-            flagged.filter(pl.col(REASON).is_null()).drop(REASON, RATE_DATE_COLUMN),
-            issue_rows(flagged, "opportunity", "opportunity_id", rules),
-        ]
-    )
-    issues = pl.concat([account_issues, rate_issues, opportunity_issues])
+    return CleanInputs(accounts=checks.accounts, opportunities=clean, issues=issues)
 
-    return CleanInputs(accounts=accounts, opportunities=clean, issues=issues)
+
+class OpportunityChecks:
+    """The accounts and rates checked once, then each batch of deals in turn.
+
+    ``accounts`` are the accounts fit to score, with ``ACCOUNT_KEY``;
+    ``issues`` the account and rate issues. A deal repeating the id of a
+    deal in an earlier batch is a duplicate, as it is within one batch.
+    """
+
+    def __init__(
+        self, accounts: pl.DataFrame, rates: pl.DataFrame, policy: Policy
+    ) -> None:
+        checked, account_issues = _check_records(
+            accounts, "account", "account_id", policy
+        )
+        self._key = account_key(checked)
+        self.accounts = checked.with_columns(self._key)
+        self._rates, rate_issues = checked_rates(rates)
+        self.issues = pl.concat([account_issues, rate_issues])
+        self._policy = policy
+        self._rules = _opportunity_rules(policy, pl.col(_REPEATED))
+        self._seen = SeenKeys()
+
+    def check(self, opportunities: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Deals fit to count (with ``amount_corporate`` and ``ACCOUNT_KEY``),
+        and one issue per deal left out, in the batch's order."""
+        repeats = self._seen.repeated(opportunities, "opportunity_id")
+        keyed = opportunities.with_columns(self._key, repeats.alias(_REPEATED))
+        flagged = _flag_opportunities(
+            keyed, self.accounts, self._rates, self._policy, self._rules
+        )
+
+        # One pass over the flagged deals yields both: the flags are never
+        # materialised for all of them.
+        clean, issues = pl.collect_all(
+            [
+                flagged.filter(pl.col(REASON).is_null()).drop(REASON, RATE_DATE_COLUMN),
+                issue_rows(flagged, "opportunity", "opportunity_id", self._rules),
+            ]
+        )
+        return clean, issues
 
 
 def clean_leads(leads: pl.DataFrame, policy: Policy) -> CleanLeads:
@@ -213,7 +252,8 @@ def _flag_opportunities(
         pl.col(ACCOUNT_KEY).is_in(known_keys).fill_null(False).alias(_KNOWN_ACCOUNT),
     )
 
-    return converted.with_columns(first_broken(rules)).drop(_KNOWN_ACCOUNT, RATE_COLUMN)
+    flagged = converted.with_columns(first_broken(rules))
+    return flagged.drop(_KNOWN_ACCOUNT, RATE_COLUMN, _REPEATED)
 
 
 def _opportunity_rules(policy: Policy, repeats: pl.Expr) -> tuple[Rule, ...]:

@@ -4,6 +4,11 @@ Steps: clean the input, add each account's revenue, estimate potential, place
 each record on both axes, name the segment, write the next action and the
 explanation. Leads go through the same steps with no revenue, so they land in
 segments 1, 4 or 7; their peers are the accounts.
+
+Deals reach scoring only as per-account facts, through an
+``OpportunityDigest``: ``score_portfolio`` folds a whole frame of deals into
+one, and a caller reading deals page by page fills its own and hands it to
+``score_digest``. Both take the same checks and the same sums.
 """
 
 from __future__ import annotations
@@ -15,23 +20,21 @@ import logging
 import polars as pl
 
 from mkp_core.actions import add_actions
+from mkp_core.digest import OpportunityDigest
 from mkp_core.frames import (
-    ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
     LEAD_SCHEMA,
-    OPPORTUNITY_SCHEMA,
-    RATE_SCHEMA,
     SCORE_SCHEMA,
     RecordKind,
+    conform,
 )
-from mkp_core.inputs import clean_inputs, clean_leads
+from mkp_core.inputs import clean_leads
 from mkp_core.policy import Policy
 from mkp_core.potential import SizeModel, estimate_potential, fit_size_model
 from mkp_core.progress import assign_potential_level, assign_progress, potential_cutoffs
-from mkp_core.revenue import with_revenue
 from mkp_core.segment import assign_segment, run_timestamp
 
-__all__ = ["Scoring", "score_portfolio"]
+__all__ = ["Scoring", "score_digest", "score_portfolio"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,25 +81,40 @@ def score_portfolio(
     N accounts with the largest window revenue (ties by id); they are scored
     against the whole portfolio, so an account's score does not depend on N.
     """
+    digest = OpportunityDigest(accounts, rates, policy)
+    digest.add(opportunities)
+
+    return score_digest(digest, now=now, leads=leads, top_n=top_n)
+
+
+def score_digest(
+    digest: OpportunityDigest,
+    *,
+    now: dt.datetime,
+    leads: pl.DataFrame | None = None,
+    top_n: int | None = None,
+) -> Scoring:
+    """Score the digest's accounts (and ``leads``) once every deal is in it.
+
+    Finishes the digest; the arguments are those of ``score_portfolio``,
+    whose accounts, rates and policy the digest already holds.
+    """
     if top_n is not None and top_n < 1:
         raise ValueError(f"top_n must be at least 1, got {top_n}")
     now = run_timestamp(now)
-    inputs = clean_inputs(
-        _conform(accounts, ACCOUNT_SCHEMA),
-        _conform(opportunities, OPPORTUNITY_SCHEMA),
-        _conform(rates, RATE_SCHEMA),
-        policy,
-    )
+    policy = digest.policy
+    digested = digest.finish()
     cleaned_leads = (
-        clean_leads(_conform(leads, LEAD_SCHEMA), policy) if leads is not None else None
+        clean_leads(conform(leads, LEAD_SCHEMA), policy) if leads is not None else None
     )
 
-    customers = with_revenue(inputs.accounts, inputs.opportunities, policy)
-    records = _records(customers, cleaned_leads.leads if cleaned_leads else None)
+    records = _records(
+        digested.accounts, cleaned_leads.leads if cleaned_leads else None
+    )
     size = fit_size_model(records, policy)
     scored = _score(records, policy, size, now)
 
-    issues = [inputs.issues] + ([cleaned_leads.issues] if cleaned_leads else [])
+    issues = [digested.issues] + ([cleaned_leads.issues] if cleaned_leads else [])
     scores = _output(scored, top_n)
     logger.debug(
         "Scored %d records (b=%.3f on %s), %d input issues",
@@ -118,11 +136,6 @@ def _score(
     segmented = assign_segment(with_levels, policy, now)
 
     return add_actions(segmented, policy, size)
-
-
-def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Exactly the contract's columns, in its types; extra columns are ignored."""
-    return frame.select(list(schema)).cast(pl.Schema(schema))
 
 
 def _records(accounts: pl.DataFrame, leads: pl.DataFrame | None) -> pl.DataFrame:

@@ -21,12 +21,13 @@ from connectors import BudgetExhaustedError, ConnectorError, CrmConnector, Write
 from mkp_core import (
     ISSUE_SCHEMA,
     SCORE_SCHEMA,
+    OpportunityDigest,
     Policy,
     RecordKind,
     calibrate_scores,
     changed_records,
     potential_cutoffs,
-    score_portfolio,
+    score_digest,
 )
 from worker.report import RunReport, RunStatus, new_run_id
 from worker.snapshots import DEFAULT_SNAPSHOT_KEEP, prune_snapshots, save_snapshot
@@ -142,27 +143,37 @@ def _pull_and_score(
     now: dt.datetime,
     notify: ProgressFn,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Scores, every input issue, and the accounts as read (for calibration)."""
-    notify("read", 0, 4)
+    """Scores, every input issue, and the accounts as read (for calibration).
+
+    Accounts and rates come first, so each page of deals is folded into
+    per-account facts as it arrives: memory follows the accounts, and every
+    page is read before anything is scored.
+    """
+    notify("read", 0, 3)
     accounts = connector.read_accounts()
-    opportunities = connector.read_opportunities()
     rates = connector.read_currency_rates()
     leads = connector.read_leads() if options.include_leads else None
-    notify("read", 4, 4)
+    notify("read", 3, 3)
+
+    digest = OpportunityDigest(accounts.frame, rates.frame, policy)
+    read_issues = [accounts.issues]
+    notify("read opportunities", 0, 0)
+    for page in connector.iter_opportunities():
+        digest.add(page.frame)
+        read_issues.append(page.issues)
+        notify("read opportunities", digest.opportunities_added, 0)
+    logger.info("Read %d opportunities", digest.opportunities_added)
 
     notify("score", 0, accounts.frame.height)
-    scoring = score_portfolio(
-        accounts.frame,
-        opportunities.frame,
-        rates.frame,
-        policy,
+    scoring = score_digest(
+        digest,
         now=now,
         leads=leads.frame if leads is not None else None,
         top_n=options.top_n,
     )
     notify("score", accounts.frame.height, accounts.frame.height)
 
-    read_issues = [accounts.issues, opportunities.issues, rates.issues]
+    read_issues.append(rates.issues)
     if leads is not None:
         read_issues.append(leads.issues)
     issues = pl.concat([*read_issues, scoring.issues], how="vertical_relaxed")

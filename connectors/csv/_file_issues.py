@@ -19,6 +19,7 @@ from mkp_core import ISSUE_SCHEMA, empty_frame
 __all__ = [
     "REPLACEMENT",
     "ROW_COLUMN",
+    "garbled_cells",
     "issue_object",
     "issue_record_id",
     "malformed_row_issues",
@@ -36,16 +37,13 @@ def not_utf8_remedy() -> str:
     return "re-save it as UTF-8 (in Excel: Save As > 'CSV UTF-8')"
 
 
-def not_utf8_issue(
-    parsed: pl.DataFrame, path: Path, spec: TableSpec, texts: Mapping[str, str]
-) -> pl.DataFrame:
+def not_utf8_issue(garbled: pl.DataFrame, path: Path, spec: TableSpec) -> pl.DataFrame:
     """One issue for the whole file when text it read was not UTF-8.
 
-    ``texts`` maps each column of ``parsed`` still holding text as read (a
-    text field, or the failed text of a typed one) onto its header. The
-    values stay as read, with U+FFFD where the bytes were not UTF-8.
+    ``garbled`` holds the ``garbled_cells`` of every page of the file, in
+    file order. The values stay as read, with U+FFFD where the bytes were
+    not UTF-8.
     """
-    garbled = _garbled_cells(parsed, texts)
     if garbled.height == 0:
         return empty_frame(ISSUE_SCHEMA)
 
@@ -70,8 +68,12 @@ def not_utf8_issue(
     )
 
 
-def _garbled_cells(parsed: pl.DataFrame, texts: Mapping[str, str]) -> pl.DataFrame:
-    """Row and header of each cell holding U+FFFD, in file order."""
+def garbled_cells(parsed: pl.DataFrame, texts: Mapping[str, str]) -> pl.DataFrame:
+    """Row and header of each cell holding U+FFFD, in file order.
+
+    ``texts`` maps each column of ``parsed`` still holding text as read (a
+    text field, or the failed text of a typed one) onto its header.
+    """
     found = [empty_frame({ROW_COLUMN: pl.UInt32(), "header": pl.String()})]
     for column, header in texts.items():
         text = parsed.get_column(column)
@@ -118,5 +120,10 @@ def issue_object(spec: TableSpec) -> pl.Expr:
 
 
 def issue_record_id(spec: TableSpec) -> pl.Expr:
-    """The record's id, or ``row N`` when the row has none."""
-    return pl.coalesce(pl.col(spec.id_field), pl.format("row {}", pl.col(ROW_COLUMN)))
+    """The record's id, or ``row N`` when the row has none.
+
+    The id is copied into a new string: a filtered string column points into
+    the whole page's buffers, and issues outlive their page.
+    """
+    own_id = pl.concat_str(pl.col(spec.id_field), pl.lit(""))
+    return pl.coalesce(own_id, pl.format("row {}", pl.col(ROW_COLUMN)))

@@ -6,10 +6,16 @@ as null in the frame and reported as an issue row. The file is scanned lazily
 and only the mapped columns are materialised, so a wide export costs no more
 memory than the columns the product uses.
 
-A file Polars refuses as a whole (a row with extra fields, a quote left
-open) is read again record by record (``_rows``): each malformed row is
-skipped with a ``malformed_row`` issue and the rest is read as usual. Bytes
-that are not UTF-8 are read as U+FFFD and reported once per file.
+A file may be read in pages, each the records of a block of about
+``page_bytes`` of the file (``read_table_pages``, ``_blocks``), so a file of
+ten million deals is never held whole; each page carries the issues of its
+own rows, and the last one the issues about the file (not UTF-8, no rows).
+
+A file Polars refuses (a row with extra fields, a quote left open) is read
+again record by record (``_rows``) from the row after the last page given:
+each malformed row is skipped with a ``malformed_row`` issue and the rest is
+read as usual, though whole into memory. Bytes that are not UTF-8 are read
+as U+FFFD and reported once per file.
 """
 
 from __future__ import annotations
@@ -17,15 +23,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
-from connectors.base import Extract
+from connectors.base import Extract, joined_pages
+from connectors.csv._blocks import csv_blocks
 from connectors.csv._file_issues import (
     REPLACEMENT,
     ROW_COLUMN,
+    garbled_cells,
     issue_object,
     issue_record_id,
     malformed_row_issues,
@@ -98,39 +106,114 @@ def read_table(path: Path, spec: TableSpec, options: ReadOptions) -> Extract:
     a required column. Malformed rows (extra fields, quotes left open) are
     skipped with an issue each; the rest of the file is read.
     """
+    return joined_pages(read_table_pages(path, spec, options), dict(spec.schema))
+
+
+def read_table_pages(
+    path: Path, spec: TableSpec, options: ReadOptions, *, page_bytes: int | None = None
+) -> Iterator[Extract]:
+    """``read_table`` in pages of the records in about ``page_bytes`` of the
+    file (None: one page), then a last page of no rows with the issues about
+    the whole file.
+
+    ``InputFileError`` for a missing file or column is raised before the
+    first page.
+    """
     _check_is_file(path)
     if _holds_nothing(path):
-        return Extract(empty_frame(dict(spec.schema)), _empty_file_issue(path, spec))
+        yield Extract(empty_frame(dict(spec.schema)), _empty_file_issue(path, spec))
+        return
+    headers = _present_headers(path, spec, options, _header(path, _scan(path, options)))
+    pages = _Pages(path, spec, options, headers)
 
-    try:
-        parsed, headers = _read_whole(path, spec, options)
-        malformed: list[MalformedRow] = []
-    except _MalformedFileError as exc:
-        logger.info("%s: reading record by record (%s)", path, exc.cause)
-        parsed, headers, malformed = _read_record_by_record(path, spec, options)
+    sources = [path] if page_bytes is None else csv_blocks(path, page_bytes)
+    for source in sources:
+        parsed = pages.parse(source)
+        if parsed is None:
+            logger.info("%s: reading record by record (%s)", path, pages.refused)
+            yield from pages.record_by_record(page_bytes)
+            break
+        yield pages.page(parsed)
 
-    issues = pl.concat(
-        [
-            malformed_row_issues(path, spec, malformed),
-            not_utf8_issue(parsed, path, spec, _texts_as_read(spec, headers)),
-            _bad_value_issues(parsed, path, spec, options, headers),
-        ]
-    )
-    parsed, missing_ids = _rows_with_id(parsed, path, spec, headers)
-    issues = pl.concat([issues, missing_ids])
-    if parsed.height == 0:
-        issues = pl.concat([issues, _empty_file_issue(path, spec)])
-    logger.debug("Read %d rows from %s (%d issues)", parsed.height, path, issues.height)
-
-    return Extract(_conform(parsed, spec), issues)
+    yield pages.last()
 
 
-class _MalformedFileError(Exception):
-    """Polars refused the file's records; a record-by-record pass may not."""
+class _Pages:
+    """Turns the parsed blocks of one file into pages, and keeps what the
+    last page reports about the file as a whole."""
 
-    def __init__(self, cause: pl.exceptions.PolarsError) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
+    def __init__(
+        self,
+        path: Path,
+        spec: TableSpec,
+        options: ReadOptions,
+        headers: Mapping[str, str],
+    ) -> None:
+        self.path, self.spec, self.options = path, spec, options
+        self.headers = headers
+        self.refused: pl.exceptions.PolarsError | None = None
+        self._rows_read = 0
+        self._rows_kept = 0
+        self._garbled = [garbled_cells(pl.DataFrame(), {})]
+
+    def parse(self, source: Path | bytes) -> pl.DataFrame | None:
+        """The next records typed, numbered after those before; None once
+        Polars refused them (``refused`` then says why)."""
+        first_row = _FIRST_DATA_ROW + self._rows_read
+        rows = _scan(source, self.options).with_row_index(ROW_COLUMN, offset=first_row)
+        try:
+            parsed = _parse(rows, self.spec, self.options, self.headers).collect()
+        except pl.exceptions.PolarsError as exc:
+            self.refused = exc
+            return None
+        self._rows_read += parsed.height
+
+        return parsed
+
+    def page(
+        self,
+        parsed: pl.DataFrame,
+        headers: Mapping[str, str] | None = None,
+        malformed: Sequence[MalformedRow] = (),
+    ) -> Extract:
+        """Parsed records as a page, with their issues."""
+        path, spec, headers = self.path, self.spec, headers or self.headers
+        self._garbled.append(garbled_cells(parsed, _texts_as_read(spec, headers)))
+        bad_values = _bad_value_issues(parsed, path, spec, self.options, headers)
+        kept, missing_ids = _rows_with_id(parsed, path, spec, headers)
+        self._rows_kept += kept.height
+        issues = [malformed_row_issues(path, spec, malformed), bad_values, missing_ids]
+
+        return Extract(_conform(kept, spec), pl.concat(issues))
+
+    def record_by_record(self, page_bytes: int | None) -> Iterator[Extract]:
+        """The records after the pages given, read record by record (whole)."""
+        parsed, headers, malformed = _read_record_by_record(
+            self.path, self.spec, self.options
+        )
+        last_row = _FIRST_DATA_ROW - 1 + self._rows_read
+        rest = parsed.filter(pl.col(ROW_COLUMN) > last_row)
+        malformed = [row for row in malformed if row.row > last_row]
+        slices = _slices(rest, page_bytes)
+        for index, batch in enumerate(slices):
+            yield self.page(batch, headers, malformed if index == 0 else ())
+
+    def last(self) -> Extract:
+        """No rows; the file's own issues: not UTF-8, or no rows at all."""
+        garbled = pl.concat(self._garbled)
+        issues = [not_utf8_issue(garbled, self.path, self.spec)]
+        if self._rows_kept == 0:
+            issues.append(_empty_file_issue(self.path, self.spec))
+
+        return Extract(empty_frame(dict(self.spec.schema)), pl.concat(issues))
+
+
+def _slices(parsed: pl.DataFrame, page_bytes: int | None) -> list[pl.DataFrame]:
+    """At least one slice, each about ``page_bytes`` in memory."""
+    if page_bytes is None or parsed.height == 0:
+        return [parsed]
+    row_bytes = max(int(parsed.estimated_size()) // parsed.height, 1)
+    return list(parsed.iter_slices(max(page_bytes // row_bytes, 1)))
 
 
 def _texts_as_read(spec: TableSpec, headers: Mapping[str, str]) -> dict[str, str]:
@@ -146,19 +229,6 @@ def _check_is_file(path: Path) -> None:
         raise InputFileError(f"{path} is a directory, not a CSV file")
     if not path.is_file():
         raise InputFileError(f"{path}: input file not found")
-
-
-def _read_whole(
-    path: Path, spec: TableSpec, options: ReadOptions
-) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The parsed rows and the headers found, read by Polars in one go."""
-    scan = _scan(path, options)
-    headers = _present_headers(path, spec, options, _header(path, scan))
-    rows = scan.with_row_index(ROW_COLUMN, offset=_FIRST_DATA_ROW)
-    try:
-        return _parse(rows, spec, options, headers).collect(), headers
-    except pl.exceptions.PolarsError as exc:
-        raise _MalformedFileError(exc) from exc
 
 
 def _read_record_by_record(
@@ -187,9 +257,9 @@ def _read_record_by_record(
     return parsed, headers, malformed
 
 
-def _scan(path: Path, options: ReadOptions) -> pl.LazyFrame:
+def _scan(source: Path | bytes, options: ReadOptions) -> pl.LazyFrame:
     return pl.scan_csv(
-        path, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
+        source, infer_schema=False, separator=options.delimiter, encoding="utf8-lossy"
     )
 
 

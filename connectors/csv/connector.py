@@ -9,6 +9,7 @@ changed records are written, and the previous segment is remembered.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -19,10 +20,11 @@ from connectors.base import (
     FieldProblem,
     ProgressCallback,
     WriteResult,
+    joined_pages,
 )
 from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
-from connectors.csv._parse import ReadOptions, read_table
+from connectors.csv._parse import ReadOptions, read_table, read_table_pages
 from connectors.csv._tables import (
     RECORD_CURRENCY,
     CsvTable,
@@ -37,6 +39,7 @@ from mkp_core import (
     ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
     LEAD_SCHEMA,
+    OPPORTUNITY_SCHEMA,
     RATE_SCHEMA,
     RecordKind,
     empty_frame,
@@ -57,6 +60,9 @@ _KIND_OF: dict[CsvTable, RecordKind] = {
     CsvTable.LEADS: RecordKind.LEAD,
     CsvTable.RATES: RecordKind.ACCOUNT,
 }
+# Bytes of the deals file per page: about 200,000 Salesforce-shaped deals,
+# parsed into a frame of about the same size.
+OPPORTUNITY_PAGE_BYTES = 16 * 1024 * 1024
 
 
 class CsvConnector:
@@ -65,9 +71,14 @@ class CsvConnector:
     name = "csv"
 
     def __init__(
-        self, profile: CsvProfile, *, corporate_currency: str | None = None
+        self,
+        profile: CsvProfile,
+        *,
+        corporate_currency: str | None = None,
+        opportunity_page_bytes: int = OPPORTUNITY_PAGE_BYTES,
     ) -> None:
-        """``corporate_currency`` (the policy's) converts at 1 without a rate.
+        """``corporate_currency`` (the policy's) converts at 1 without a rate;
+        the deals file is read in pages of ``opportunity_page_bytes``.
 
         Raises ``ConfigurationError`` when no amount in the profile's default
         currency could be converted into it.
@@ -75,6 +86,7 @@ class CsvConnector:
         _check_currencies(profile, corporate_currency)
         self.profile = profile
         self.corporate_currency = corporate_currency
+        self.opportunity_page_bytes = opportunity_page_bytes
         self._field_names = field_names(profile.fields)
         self._output = OutputFile(
             profile.output_path,
@@ -109,12 +121,20 @@ class CsvConnector:
         return self._read_records(RecordKind.LEAD)
 
     def read_opportunities(self) -> Extract:
-        extract = self._read(CsvTable.OPPORTUNITIES)
-        self._check_close_dates(extract)
-        frame = _with_stage_flags(extract.frame, self.profile.stages)
-        currency = currency_code(self.profile.default_currency)
+        return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
 
-        return Extract(frame.with_columns(currency_code=currency), extract.issues)
+    def iter_opportunities(self) -> Iterator[Extract]:
+        """The deals file in pages of a bounded size."""
+        path, spec, options = self._source(CsvTable.OPPORTUNITIES)
+        currency = currency_code(self.profile.default_currency)
+        pages = read_table_pages(
+            path, spec, options, page_bytes=self.opportunity_page_bytes
+        )
+        dated = False
+        for page in pages:
+            dated = dated or self._check_close_dates(page)
+            frame = _with_stage_flags(page.frame, self.profile.stages)
+            yield Extract(frame.with_columns(currency_code=currency), page.issues)
 
     def read_currency_rates(self) -> Extract:
         if self.profile.file(CsvTable.RATES) is None:
@@ -174,17 +194,21 @@ class CsvConnector:
     def api_usage(self) -> ApiUsage:
         return ApiUsage(calls=0, calls_by_operation={})
 
-    def _check_close_dates(self, extract: Extract) -> None:
-        """Stop when not one close date matches the profile's date format.
+    def _check_close_dates(self, page: Extract) -> bool:
+        """Whether the page holds a close date; stop when, up to a page that
+        does, not one close date matches the profile's date format.
 
         No deal would then fall in the revenue window, and the run would
         rewrite every account as Not working: the profile is wrong, not the
-        data, so nothing is scored.
+        data, so nothing is scored. Checked until the first page with a date,
+        so a wrong format stops the run at the first page of deals.
         """
-        unparsed = extract.issues.filter(pl.col("reason") == ValueKind.DATE.value)
-        dates = extract.frame.get_column("close_date")
-        if unparsed.height == 0 or dates.null_count() < dates.len():
-            return
+        unparsed = page.issues.filter(pl.col("reason") == ValueKind.DATE.value)
+        dates = page.frame.get_column("close_date")
+        if dates.null_count() < dates.len():
+            return True
+        if unparsed.height == 0:
+            return False
         raise InputFileError(
             f"{self.profile.file(CsvTable.OPPORTUNITIES)}: not one close date "
             f"matches the profile's date_format {self.profile.date_format!r}, so "
@@ -235,12 +259,16 @@ class CsvConnector:
         )
 
     def _read(self, table: CsvTable) -> Extract:
+        return read_table(*self._source(table))
+
+    def _source(self, table: CsvTable) -> tuple[Path, TableSpec, ReadOptions]:
+        """A table's file, layout and read options."""
         path = self.profile.file(table)
         if path is None:
             raise ConfigurationError(f"The CSV profile names no {table} file")
         spec, options = self._options(table)
 
-        return read_table(path, spec, options)
+        return path, spec, options
 
     def _options(self, table: CsvTable) -> tuple[TableSpec, ReadOptions]:
         """A table's layout and how this profile reads it."""

@@ -5,8 +5,10 @@ records the REST query API pages through ``nextRecordsUrl`` (pages may be
 shorter than asked for, so only ``done`` ends the loop); at or above it one
 Bulk query job streams CSV pages. The counts of every object come from one
 record-count call per run (``_counts``), made only when a read first needs
-one; a threshold of 0 always uses Bulk and asks for no count. Every page
-is typed as it arrives and all pages are read before anything is scored.
+one; a threshold of 0 always uses Bulk and asks for no count. Every page is
+typed as it arrives; ``pages`` hands each one on as it comes, and the
+pipeline folds it into per-account facts at once, so all pages are still
+read before anything is scored and no query cursor idles meanwhile.
 A REST page shorter than the batch size asked for, with more to come, is
 counted as a ``short_page`` event: harmless, but it costs extra calls.
 """
@@ -53,24 +55,33 @@ class Reader:
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """All records of ``spec`` typed, plus the issues met; ``small`` skips
         the count and reads by REST (reference tables such as CurrencyType)."""
-        bulk = not small and self._use_bulk(spec)
-        pages = self._bulk_pages(spec) if bulk else self._rest_pages(spec)
         typed, issues = [], []
-        for raw in pages:
-            frame, problems = typed_frame(spec, raw)
+        for frame, problems in self.pages(spec, small=small):
             typed.append(frame)
             issues.append(problems)
         frame = (
             pl.concat(typed) if typed else typed_frame(spec, records_frame(spec, []))[0]
         )
+
+        return frame, pl.concat([issue_rows([]), *issues])
+
+    def pages(
+        self, spec: ReadSpec, *, small: bool = False
+    ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        """Each page of ``spec`` typed as it arrives, with its issues."""
+        bulk = not small and self._use_bulk(spec)
+        pages = self._bulk_pages(spec) if bulk else self._rest_pages(spec)
+        records = 0
+        for raw in pages:
+            frame, problems = typed_frame(spec, raw)
+            records += frame.height
+            yield frame, problems
         logger.info(
             "Read %d %s records by %s",
-            frame.height,
+            records,
             spec.sobject,
             "Bulk" if bulk else "REST",
         )
-
-        return frame, pl.concat([issue_rows([]), *issues])
 
     def _use_bulk(self, spec: ReadSpec) -> bool:
         threshold = self._settings.bulk_read_threshold

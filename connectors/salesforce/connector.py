@@ -1,8 +1,8 @@
 """``SalesforceConnector``: the ``CrmConnector`` for one Salesforce org.
 
 It logs in lazily (on the first call that needs the org), reads each object
-completely into ``mkp_core.frames`` shapes, and writes only the fields an
-update marks as changed.
+into ``mkp_core.frames`` shapes (opportunities page by page, the others
+whole), and writes only the fields an update marks as changed.
 
 Currency: in a multi-currency org every amount on a record is in that
 record's currency. Account and lead amounts are divided by the static
@@ -15,6 +15,7 @@ where advanced currency management has them).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from types import TracebackType
 
 import polars as pl
@@ -28,6 +29,7 @@ from connectors.base import (
     ProgressCallback,
     WriteFailure,
     WriteResult,
+    joined_pages,
 )
 from connectors.errors import ConfigurationError
 from connectors.fields import OBJECT_NAMES
@@ -51,7 +53,7 @@ from connectors.salesforce._soql import (
 )
 from connectors.salesforce._write import WritePlan, Writer
 from connectors.salesforce.settings import SalesforceSettings
-from mkp_core import RATE_SCHEMA, RecordKind, empty_frame
+from mkp_core import OPPORTUNITY_SCHEMA, RATE_SCHEMA, RecordKind, empty_frame
 
 __all__ = ["SalesforceConnector"]
 
@@ -100,12 +102,16 @@ class SalesforceConnector:
 
     def read_opportunities(self) -> Extract:
         """Every opportunity (of the filtered accounts), in its own currency."""
+        return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
+
+    def iter_opportunities(self) -> Iterator[Extract]:
+        """The opportunities page by page (REST or Bulk), as each arrives."""
         spec = opportunity_spec(
             multi_currency=self.multi_currency,
             account_filter=self.settings.account_filter,
         )
-        frame, issues = self._reader.read(spec)
-        return Extract(to_schema(frame, dict(spec.schema)), issues)
+        for frame, issues in self._reader.pages(spec):
+            yield Extract(to_schema(frame, dict(spec.schema)), issues)
 
     def read_currency_rates(self) -> Extract:
         """Conversion rates; dated ones replace a currency's static rate."""

@@ -272,3 +272,26 @@ def test_a_fault_that_persists_gives_up_after_the_configured_attempts(
         connector.read_accounts()
     assert caught.value.status == 503
     assert sf_org.stats()["calls"]["query_more"] == 3
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"bulk_read_threshold": 0, "bulk_query_page_records": 25},
+        {"bulk_read_threshold": 1_000_000, "query_batch_size": 200},
+    ],
+    ids=["bulk result pages", "rest pages"],
+)
+def test_opportunities_come_page_by_page_as_the_org_sends_them(
+    sf_org: Emulator, make_connector: MakeConnector, overrides: dict[str, int]
+) -> None:
+    seed_opportunities(sf_org, seed_accounts(sf_org, 110))
+    connector = make_connector(**overrides)
+
+    pages = list(connector.iter_opportunities())
+
+    whole = make_connector().read_opportunities().frame
+    assert len(pages) > 1
+    assert all(page.frame.schema == pl.Schema(OPPORTUNITY_SCHEMA) for page in pages)
+    paged = pl.concat([page.frame for page in pages])
+    assert paged.sort("opportunity_id").equals(whole.sort("opportunity_id"))
