@@ -47,12 +47,31 @@ from worker.schedule import local_run_date
 from worker.settings import Settings
 from worker.snapshots import default_snapshot_dir
 
-__all__ = ["RunKind", "TaskOptions", "execute", "retry_countdown_s"]
+__all__ = [
+    "RunKind",
+    "TaskOptions",
+    "execute",
+    "progress_worth_showing",
+    "retry_countdown_s",
+]
 
 logger = get_task_logger(__name__)
 
 _PROGRESS_INTERVAL_S = 0.5
 _FINISHED_OK = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+
+
+def progress_worth_showing(
+    phase: str, done: int, total: int, last_phase: str, since_last_s: float
+) -> bool:
+    """Whether a progress update goes to the result backend.
+
+    Every phase change and phase end is shown; in between, at most two
+    updates a second, so a large write or a read of many pages (whose total
+    is unknown, 0) does not flood the result backend.
+    """
+    ended = 0 < total <= done
+    return phase != last_phase or ended or since_last_s >= _PROGRESS_INTERVAL_S
 
 
 class RunKind(enum.StrEnum):
@@ -327,12 +346,9 @@ class _TaskRun:
         )
 
     def _progress(self, phase: str, done: int, total: int) -> None:
-        # Every phase change and phase end is shown; in between, at most two
-        # updates a second, so a large write does not flood the result backend.
         now = time.monotonic()
         last_phase, last_time = self._last_progress
-        recent = now - last_time < _PROGRESS_INTERVAL_S
-        if phase == last_phase and done < total and recent:
+        if not progress_worth_showing(phase, done, total, last_phase, now - last_time):
             return
         self._last_progress = (phase, now)
         meta = {"run_id": self.run_id, "phase": phase, "done": done, "total": total}

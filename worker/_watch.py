@@ -62,7 +62,8 @@ def _show_state(progress: Progress, bar: Any, state: str, info: Any, phase: str)
     if info.get("phase") != phase:
         phase = str(info.get("phase"))
         progress.console.print(f"Run {info.get('run_id')}: {phase}")
-    total = int(info.get("total") or 0)
+    # A total of 0 is unknown (deals read page by page): a pulsing bar.
+    total = int(info.get("total") or 0) or None
     progress.update(
         bar, description=phase, completed=int(info.get("done") or 0), total=total
     )

@@ -8,7 +8,7 @@ import ssl
 import pytest
 from pydantic import ValidationError
 
-from worker._run import TaskOptions, retry_countdown_s
+from worker._run import TaskOptions, progress_worth_showing, retry_countdown_s
 from worker.celery_app import celery_config, create_app
 from worker.schedule import NightlySchedule
 from worker.settings import Settings
@@ -140,3 +140,22 @@ def test_tasks_of_an_org_go_to_its_own_queue_unless_one_is_named() -> None:
     assert celery_config(Settings(org="acme"))["task_default_queue"] == "mkp.acme"
     named = Settings(org="acme", queue="crm-jobs")
     assert celery_config(named)["task_default_queue"] == "crm-jobs"
+
+
+@pytest.mark.parametrize(
+    ("phase", "done", "total", "since_last_s", "shown"),
+    [
+        ("write", 10, 100, 0.1, False),  # mid-phase, too soon after the last
+        ("write", 10, 100, 0.6, True),  # mid-phase, half a second later
+        ("write", 100, 100, 0.1, True),  # the phase's end is always shown
+        ("score", 0, 1, 0.1, True),  # so is a new phase
+        ("read opportunities", 50_000, 0, 0.1, False),  # unknown total, too soon
+        ("read opportunities", 50_000, 0, 0.6, True),
+    ],
+)
+def test_progress_goes_to_the_backend_at_most_twice_a_second_within_a_phase(
+    phase: str, done: int, total: int, since_last_s: float, shown: bool
+) -> None:
+    last_phase = "read" if phase == "score" else phase
+
+    assert progress_worth_showing(phase, done, total, last_phase, since_last_s) is shown
