@@ -291,13 +291,18 @@ def _present_headers(
         if source.strip() in actual:
             present[field] = actual[source.strip()]
         elif field in options.must_exist or field in spec.required:
-            raise InputFileError(_missing_column(path, source, field, header))
+            raise InputFileError(
+                _missing_column(path, source, field, header, options.delimiter)
+            )
 
     return present
 
 
-def _missing_column(path: Path, source: str, field: str, header: Sequence[str]) -> str:
-    """Why a required column is missing; a header that was not UTF-8 says so."""
+def _missing_column(
+    path: Path, source: str, field: str, header: Sequence[str], delimiter: str
+) -> str:
+    """Why a required column is missing; a header that was not UTF-8, or that
+    is one column holding another delimiter, says so."""
     listed = ", ".join(repr(h) for h in header)
     if any(REPLACEMENT in name for name in header):
         return (
@@ -305,10 +310,26 @@ def _missing_column(path: Path, source: str, field: str, header: Sequence[str]) 
             f"because the file is not UTF-8 (its header reads {listed}); "
             f"{not_utf8_remedy()}"
         )
+    other = _other_delimiter(header, delimiter)
+    if other is not None:
+        return (
+            f"{path}: required column {source!r} ({field}) cannot be found "
+            f"because the file looks {other!r}-separated (its header reads "
+            f"{listed}); set delimiter = {other!r} in the profile"
+        )
     return (
         f"{path}: required column {source!r} ({field}) is missing; "
         f"the header has {listed}"
     )
+
+
+def _other_delimiter(header: Sequence[str], delimiter: str) -> str | None:
+    """The delimiter a one-column header seems to use instead, if any."""
+    if len(header) != 1:
+        return None
+    counts = {d: header[0].count(d) for d in ";\t|," if d != delimiter}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else None
 
 
 def _parse(

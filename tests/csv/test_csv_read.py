@@ -120,6 +120,20 @@ def test_missing_required_column_names_the_file_and_the_column(
         make_connector().read_opportunities()
 
 
+
+def test_semicolon_export_is_named_with_the_delimiter_to_set(
+    write_csv: WriteCsv, make_connector: MakeConnector
+) -> None:
+    write_csv("accounts.csv", SF_ACCOUNT_HEADER.replace(",", ";"), "001A;Acme;;;;")
+
+    with pytest.raises(InputFileError) as raised:
+        make_connector().read_accounts()
+
+    message = raised.value.message
+    assert "accounts.csv" in message
+    assert "looks ';'-separated" in message
+    assert "set delimiter = ';'" in message
+
 def test_missing_input_file_raises_naming_the_file(
     make_connector: MakeConnector,
 ) -> None:
