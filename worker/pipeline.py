@@ -17,7 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors import BudgetExhaustedError, ConnectorError, CrmConnector, WriteResult
+from connectors import (
+    BudgetExhaustedError,
+    ConfigurationError,
+    ConnectorError,
+    CrmConnector,
+    WriteResult,
+)
 from mkp_core import (
     ISSUE_SCHEMA,
     SCORE_SCHEMA,
@@ -151,6 +157,14 @@ def _pull_and_score(
     """
     notify("read", 0, 3)
     accounts = connector.read_accounts()
+    if accounts.frame.height == 0:
+        # Every deal would be an orphan and every lead scored without peers:
+        # the source, the account filter or the user's access is wrong.
+        raise ConfigurationError(
+            f"No account was read from the {connector.name} connector, so there "
+            "is nothing to score: check that the accounts source holds accounts "
+            "and that no account filter or missing permission hides them"
+        )
     rates = connector.read_currency_rates()
     leads = connector.read_leads() if options.include_leads else None
     notify("read", 3, 3)

@@ -134,3 +134,16 @@ def test_a_top_beyond_any_portfolio_is_refused_naming_the_option(
 
     assert outcome.exit_code == 2
     assert "Invalid value for '--top'" in outcome.output
+
+
+def test_a_run_that_reads_no_account_fails_and_writes_nothing(tmp_path: Path) -> None:
+    profile = _org(tmp_path, "Id,AccountId,Amount,StageName\nO1,A1,100,Closed Won\n")
+    (tmp_path / "Account.csv").write_text("Id,Name\n")
+
+    code, output, report = _run(profile, tmp_path / "r.json")
+
+    assert code == 2
+    assert report["status"] == "failed"
+    assert "No account was read" in str(report["message"])
+    assert "No account was read" in output
+    assert not (tmp_path / "o.csv").exists()
