@@ -33,7 +33,7 @@ from typing import Literal
 import polars as pl
 import polars.selectors as cs
 
-from mkp_core._quantile import peer_quantile
+from mkp_core._quantile import peer_quantiles
 from mkp_core.frames import PotentialMethod, RecordKind
 from mkp_core.policy import Policy
 
@@ -151,22 +151,20 @@ def _with_peer_quantiles(
     )
     intensity = pl.col("window_revenue") / pl.col("size").pow(size.exponent)
     measures = {
-        "intensity": (intensity, is_peer & pl.col("size").is_not_null()),
-        "spend": (pl.col("window_revenue"), is_peer),
+        "intensity": pl.when(is_peer & pl.col("size").is_not_null()).then(intensity),
+        "spend": pl.when(is_peer).then(pl.col("window_revenue")),
     }
-    # The whole portfolio is one group; an integer key is the cheapest to join.
-    groups = {"industry": pl.col("_industry_key"), "portfolio": pl.lit(0, pl.UInt8)}
+    groups = {"industry": pl.col("_industry_key"), "portfolio": None}
 
     quantiles = [
-        peer_quantile(
+        peer_quantiles(
             sized,
-            value=value,
-            is_peer=is_member,
             group=group,
+            peer_values={
+                f"_{basis}_{scope}": value for basis, value in measures.items()
+            },
             quantile=policy.peer_quantile,
-            prefix=f"_{basis}_{scope}",
         )
-        for basis, (value, is_member) in measures.items()
         for scope, group in groups.items()
     ]
     return pl.concat([sized, *quantiles], how="horizontal")
