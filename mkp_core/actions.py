@@ -57,15 +57,18 @@ def _by_case(frame: pl.LazyFrame, cases: Sequence[Case], name: str) -> pl.LazyFr
         pl.when(condition).then(pl.lit(number, pl.UInt8))
         for number, (condition, _) in enumerate(cases)
     )
-    numbered = frame.with_row_index(_ROW).with_columns(first.alias(_CASE))
+    # Collected once: every case's plan reads it, and would compute it again.
+    numbered = frame.with_row_index(_ROW).with_columns(first.alias(_CASE)).collect()
     parts = [
-        numbered.filter(pl.col(_CASE) == number).select(
-            _ROW, text.cast(pl.String).alias(name)
-        )
+        numbered.lazy()
+        .filter(pl.col(_CASE) == number)
+        .select(_ROW, text.cast(pl.String).alias(name))
         for number, (_, text) in enumerate(cases)
     ]
-    unmatched = numbered.filter(pl.col(_CASE).is_null()).select(
-        _ROW, pl.lit(None, pl.String).alias(name)
+    unmatched = (
+        numbered.lazy()
+        .filter(pl.col(_CASE).is_null())
+        .select(_ROW, pl.lit(None, pl.String).alias(name))
     )
 
     return pl.concat([*parts, unmatched]).sort(_ROW).select(name)

@@ -143,11 +143,21 @@ def _with_peer_quantiles(
 ) -> pl.LazyFrame:
     """Intensity and spend quantiles, each by industry and by portfolio."""
     measure = pl.col(size.measure)
-    sized = records.with_columns(
-        pl.when((measure > 0) & measure.is_finite()).then(measure).alias("size"),
-        pl.col("industry").str.strip_chars().alias("_industry"),
-    ).with_columns(
-        pl.col("_industry").replace("", None).str.to_lowercase().alias("_industry_key")
+    # Collected once here: each grouping below reads it, and a lazy frame
+    # read by several plans is computed again for each.
+    sized = (
+        records.with_columns(
+            pl.when((measure > 0) & measure.is_finite()).then(measure).alias("size"),
+            pl.col("industry").str.strip_chars().alias("_industry"),
+        )
+        .with_columns(
+            pl.col("_industry")
+            .replace("", None)
+            .str.to_lowercase()
+            .alias("_industry_key")
+        )
+        .collect()
+        .lazy()
     )
     intensity = pl.col("window_revenue") / pl.col("size").pow(size.exponent)
     measures = {
