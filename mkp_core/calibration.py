@@ -180,8 +180,9 @@ def calibrate_scores(
     seed: int = DEFAULT_SEED,
 ) -> Calibration:
     """``calibrate`` on a run's accounts (``ACCOUNT_SCHEMA``) and its scores."""
+    # The join below keeps the scores' order, so the sizes' own order is moot.
     sizes = accounts.select("account_id", "employees", "annual_revenue").unique(
-        subset="account_id", keep="first", maintain_order=True
+        subset="account_id", keep="first"
     )
     scored = scores.filter(pl.col("kind") == RecordKind.ACCOUNT.value).select(
         pl.col("record_id").alias("account_id"), "industry", "window_revenue"

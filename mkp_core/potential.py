@@ -142,23 +142,9 @@ def _with_peer_quantiles(
     records: pl.LazyFrame, policy: Policy, size: SizeModel, is_peer: pl.Expr
 ) -> pl.LazyFrame:
     """Intensity and spend quantiles, each by industry and by portfolio."""
-    measure = pl.col(size.measure)
     # Collected once here: each grouping below reads it, and a lazy frame
     # read by several plans is computed again for each.
-    sized = (
-        records.with_columns(
-            pl.when((measure > 0) & measure.is_finite()).then(measure).alias("size"),
-            pl.col("industry").str.strip_chars().alias("_industry"),
-        )
-        .with_columns(
-            pl.col("_industry")
-            .replace("", None)
-            .str.to_lowercase()
-            .alias("_industry_key")
-        )
-        .collect()
-        .lazy()
-    )
+    sized = _sized(records, size).collect().lazy()
     intensity = pl.col("window_revenue") / pl.col("size").pow(size.exponent)
     measures = {
         "intensity": pl.when(is_peer & pl.col("size").is_not_null()).then(intensity),
@@ -178,6 +164,17 @@ def _with_peer_quantiles(
         for scope, group in groups.items()
     ]
     return pl.concat([sized, *quantiles], how="horizontal")
+
+
+def _sized(records: pl.LazyFrame, size: SizeModel) -> pl.LazyFrame:
+    """Add ``size`` (null when unknown) and the industry, trimmed and as a key."""
+    measure = pl.col(size.measure)
+    return records.with_columns(
+        pl.when((measure > 0) & measure.is_finite()).then(measure).alias("size"),
+        pl.col("industry").str.strip_chars().alias("_industry"),
+    ).with_columns(
+        pl.col("_industry").replace("", None).str.to_lowercase().alias("_industry_key")
+    )
 
 
 def _peer_choice(basis: str, policy: Policy) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
