@@ -83,23 +83,21 @@ peer_values AS (
     UNION ALL
     SELECT 'spend', NULL, revenue FROM measured WHERE revenue > 0
 ),
-ranked AS (
-    SELECT basis, grp, value,
-           row_number() OVER (PARTITION BY basis, grp ORDER BY value) - 1 AS pos,
-           count(*) OVER (PARTITION BY basis, grp) AS n
+sorted_values AS (
+    SELECT basis, grp, list_sort(list(value)) AS v,
+           quantile_cont(value, $peer_quantile) AS full_q
     FROM peer_values
+    GROUP BY basis, grp
 ),
 stats AS (
-    SELECT basis, grp, any_value(n) AS n,
-           quantile_cont(value, $peer_quantile) AS full_q,
-           max(value) FILTER (WHERE pos = least(
-               floor(greatest(n - 2, 0) * $peer_quantile), n - 1)) AS x0,
-           max(value) FILTER (WHERE pos = least(
-               floor(greatest(n - 2, 0) * $peer_quantile) + 1, n - 1)) AS x1,
-           max(value) FILTER (WHERE pos = least(
-               floor(greatest(n - 2, 0) * $peer_quantile) + 2, n - 1)) AS x2
-    FROM ranked
-    GROUP BY basis, grp
+    SELECT basis, grp, len(v) AS n, full_q,
+           v[least(floor(greatest(len(v) - 2, 0) * $peer_quantile)::BIGINT,
+                   len(v) - 1) + 1] AS x0,
+           v[least(floor(greatest(len(v) - 2, 0) * $peer_quantile)::BIGINT + 1,
+                   len(v) - 1) + 1] AS x1,
+           v[least(floor(greatest(len(v) - 2, 0) * $peer_quantile)::BIGINT + 2,
+                   len(v) - 1) + 1] AS x2
+    FROM sorted_values
 ),
 -- Leave-one-out: x_k stays when it is below the account's own value.
 quantiles AS (
