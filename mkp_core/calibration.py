@@ -180,8 +180,9 @@ def calibrate_scores(
     seed: int = DEFAULT_SEED,
 ) -> Calibration:
     """``calibrate`` on a run's accounts (``ACCOUNT_SCHEMA``) and its scores."""
+    # The join below keeps the scores' order, so the sizes' own order is moot.
     sizes = accounts.select("account_id", "employees", "annual_revenue").unique(
-        subset="account_id", keep="first", maintain_order=True
+        subset="account_id", keep="first"
     )
     scored = scores.filter(pl.col("kind") == RecordKind.ACCOUNT.value).select(
         pl.col("record_id").alias("account_id"), "industry", "window_revenue"
@@ -196,19 +197,30 @@ def _stable_hash(ids: pl.Series, seed: int) -> pl.Series:
     a prime: a value in [0, _PRIME) that no library upgrade changes.
 
     Random weights per byte position make this a universal hash, evenly
-    spread for any set of ids. The loop runs over byte positions (the
-    longest id's length), each step one pass over all ids.
+    spread for any set of ids. Byte ``j`` of an id adds ``(byte + 1) *
+    weight[j]``, a position past its end adds nothing; all positions are
+    summed in one query, each a pass over one byte of every id.
     """
-    hexed = ids.fill_null("").cast(pl.String).cast(pl.Binary).bin.encode("hex")
-    longest = cast(int, hexed.str.len_bytes().max() or 0) // 2
+    id_bytes = ids.fill_null("").cast(pl.String).cast(pl.Binary).alias("id")
+    longest = cast(int, id_bytes.bin.size().max() or 0)
     draw = random.Random(seed)  # noqa: S311 - a reproducible split, not a secret
-    total = pl.repeat(draw.randrange(_PRIME), len(ids), dtype=pl.Int64, eager=True)
-    for position in range(longest):
-        byte = hexed.str.slice(2 * position, 2).str.to_integer(base=16, strict=False)
-        weight = draw.randrange(1, _PRIME)
-        total = (total + (byte.fill_null(-1) + 1) * weight) % _PRIME
+    offset = draw.randrange(_PRIME)
 
-    return total
+    terms = [
+        _byte_term(position, weight=draw.randrange(1, _PRIME))
+        for position in range(longest)
+    ]
+    # Each term is below 2**31, so their sum is exact in 64 bits.
+    start = pl.repeat(offset, pl.len(), dtype=pl.Int64)
+    total = (pl.sum_horizontal(start, *terms) % _PRIME).alias(ids.name)
+
+    return id_bytes.to_frame().select(total).to_series()
+
+
+def _byte_term(position: int, *, weight: int) -> pl.Expr:
+    """One byte position's share of the hash, below ``_PRIME``; 0 past the end."""
+    byte = pl.col("id").bin.get(position, null_on_oob=True).cast(pl.Int64)
+    return ((byte + 1) * weight % _PRIME).fill_null(0)
 
 
 def _with_history(customers: pl.DataFrame) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from typing import Literal
 import polars as pl
 import polars.selectors as cs
 
-from mkp_core._quantile import peer_quantile
+from mkp_core._quantile import peer_quantiles
 from mkp_core.frames import PotentialMethod, RecordKind
 from mkp_core.policy import Policy
 
@@ -142,34 +142,39 @@ def _with_peer_quantiles(
     records: pl.LazyFrame, policy: Policy, size: SizeModel, is_peer: pl.Expr
 ) -> pl.LazyFrame:
     """Intensity and spend quantiles, each by industry and by portfolio."""
+    # Collected once here: each grouping below reads it, and a lazy frame
+    # read by several plans is computed again for each.
+    sized = _sized(records, size).collect().lazy()
+    intensity = pl.col("window_revenue") / pl.col("size").pow(size.exponent)
+    measures = {
+        "intensity": pl.when(is_peer & pl.col("size").is_not_null()).then(intensity),
+        "spend": pl.when(is_peer).then(pl.col("window_revenue")),
+    }
+    groups = {"industry": pl.col("_industry_key"), "portfolio": None}
+
+    quantiles = [
+        peer_quantiles(
+            sized,
+            group=group,
+            peer_values={
+                f"_{basis}_{scope}": value for basis, value in measures.items()
+            },
+            quantile=policy.peer_quantile,
+        )
+        for scope, group in groups.items()
+    ]
+    return pl.concat([sized, *quantiles], how="horizontal")
+
+
+def _sized(records: pl.LazyFrame, size: SizeModel) -> pl.LazyFrame:
+    """Add ``size`` (null when unknown) and the industry, trimmed and as a key."""
     measure = pl.col(size.measure)
-    sized = records.with_columns(
+    return records.with_columns(
         pl.when((measure > 0) & measure.is_finite()).then(measure).alias("size"),
         pl.col("industry").str.strip_chars().alias("_industry"),
     ).with_columns(
         pl.col("_industry").replace("", None).str.to_lowercase().alias("_industry_key")
     )
-    intensity = pl.col("window_revenue") / pl.col("size").pow(size.exponent)
-    measures = {
-        "intensity": (intensity, is_peer & pl.col("size").is_not_null()),
-        "spend": (pl.col("window_revenue"), is_peer),
-    }
-    # The whole portfolio is one group; an integer key is the cheapest to join.
-    groups = {"industry": pl.col("_industry_key"), "portfolio": pl.lit(0, pl.UInt8)}
-
-    quantiles = [
-        peer_quantile(
-            sized,
-            value=value,
-            is_peer=is_member,
-            group=group,
-            quantile=policy.peer_quantile,
-            prefix=f"_{basis}_{scope}",
-        )
-        for basis, (value, is_member) in measures.items()
-        for scope, group in groups.items()
-    ]
-    return pl.concat([sized, *quantiles], how="horizontal")
 
 
 def _peer_choice(basis: str, policy: Policy) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

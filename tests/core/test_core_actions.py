@@ -15,7 +15,10 @@ from core_builders import (
     score,
     won,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mkp_core.actions import _by_case
 from mkp_core.texts import MAX_NEXT_ACTION_CHARS
 
 RETAIL = [
@@ -119,3 +122,28 @@ def test_texts_do_not_change_when_only_the_run_date_moves() -> None:
     for record_id, row in today.items():
         assert tomorrow[record_id]["next_action"] == row["next_action"]
         assert tomorrow[record_id]["explanation"] == row["explanation"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(0, 9)), max_size=40),
+    borders=st.lists(st.integers(0, 9), min_size=1, max_size=4),
+)
+def test_texts_built_case_by_case_equal_a_when_chain_over_every_row(
+    values: list[int | None], borders: list[int]
+) -> None:
+    frame = pl.DataFrame({"value": values}, schema={"value": pl.Int64})
+    value = pl.col("value")
+    cases = [
+        (value >= border, pl.format("case {} saw {}", pl.lit(number), value))
+        for number, border in enumerate(borders)
+    ]
+    chain = pl.when(cases[0][0]).then(cases[0][1])
+    for condition, text in cases[1:]:
+        chain = chain.when(condition).then(text)
+
+    by_case = _by_case(frame.lazy(), cases, "text").collect()
+
+    assert by_case.get_column("text").to_list() == (
+        frame.select(chain.alias("text")).get_column("text").to_list()
+    )

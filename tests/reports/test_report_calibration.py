@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mkp_core import CalibrationVerdict, Policy, calibrate
-from mkp_core.calibration import holdout_mask
+from mkp_core.calibration import _stable_hash, holdout_mask
 from mkp_core.potential import estimate_potential, fit_size_model
 
 SIZE_EXPONENT = 0.7
@@ -166,3 +166,41 @@ def test_the_split_sets_aside_the_share_asked_for_of_similar_ids() -> None:
 
     assert share is not None
     assert abs(float(share) - 0.3) < 0.02
+
+
+def _reference_hash(account_id: str | None, seed: int) -> int:
+    """The split's hash written out one byte at a time."""
+    prime = 2_147_483_647
+    data = (account_id or "").encode()
+    draw = random.Random(seed)
+    total = draw.randrange(prime)
+    for byte in data:
+        total = (total + (byte + 1) * draw.randrange(1, prime)) % prime
+    return total
+
+
+@given(
+    ids=st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=30),
+    seed=st.integers(0, 3),
+)
+def test_the_split_hash_is_the_written_out_byte_sum(
+    ids: list[str | None], seed: int
+) -> None:
+    hashed = _stable_hash(pl.Series(ids, dtype=pl.String), seed).to_list()
+
+    assert hashed == [_reference_hash(account_id, seed) for account_id in ids]
+
+
+def test_the_split_hash_of_fixed_ids_never_changes() -> None:
+    ids = ["001000000000001AAA", "001000000000002AAA", "A-1", "", None, "Ёлка-7"]
+
+    hashed = _stable_hash(pl.Series(ids), 0).to_list()
+
+    assert hashed == [
+        1222214213,
+        1153065226,
+        1393095317,
+        1813382118,
+        1813382118,
+        448053656,
+    ]
