@@ -115,7 +115,11 @@ def _next_action(policy: Policy, words: Phrases) -> pl.Expr:
                 _date(pl.col("last_win_date"), words),
             )
         ),
-        pl.when(large_gap).then(fill(words.unrealised, _money(gap, policy, words))),
+        # The share, not the amount: an amount would move with every peer's
+        # quantile and rewrite the record each night for nothing.
+        pl.when(large_gap).then(
+            pl.lit(_constants(words.unrealised, policy, words, None))
+        ),
         separator=" ",
         ignore_nulls=True,
     )
@@ -247,6 +251,9 @@ def _constants(
         "{CUR}": policy.corporate_currency,
         "{DAYS}": str(policy.window_days),
         "{STALE}": str(policy.signals.stale_win_days),
+        "{GAP}": f"{policy.signals.large_gap_ratio * 100:.3g}".replace(
+            ".", words.decimal_separator
+        ),
         "{B}": decimal(size.exponent, words) if size else "",
     }
     for placeholder, value in constants.items():

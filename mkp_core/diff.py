@@ -15,9 +15,7 @@ moves from rewriting the portfolio:
   stored value by more than ``write_tolerance`` of that value (a stored zero
   or null compares exactly; so does a potential sales entered by hand);
 - the explanation alone never makes a record written: it quotes those
-  figures; nor does the unrealised potential (potential less revenue) quoted
-  at the end of a next action, which is compared with that figure masked, so
-  a new playbook or signal still counts;
+  figures (the next action quotes none of them, so it compares exactly);
 - a record that is written gets every field that differs, so the CRM holds
   one consistent set of values, never a fresh figure beside a stale one.
 
@@ -26,13 +24,9 @@ With a tolerance of 0 every field compares exactly, explanation included.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from mkp_core.frames import OUTPUT_FIELDS, PotentialMethod, RecordKind, crm_column
-from mkp_core.policy import Locale
-from mkp_core.texts import phrases
 
 __all__ = ["changed_records"]
 
@@ -40,11 +34,10 @@ __all__ = ["changed_records"]
 _DECIMALS = {"potential": 2, "wallet_share": 3}
 _DATETIMES = ("segment_changed_at",)
 # Within the write tolerance: the figures that drift with the whole portfolio,
-# the text that restates them, and the text that ends by quoting one of them.
+# and the text that restates them.
 _TOLERANT = ("potential", "wallet_share")
 _RESTATING = ("explanation",)
-_QUOTING = ("next_action",)
-_EXACT = tuple(f for f in OUTPUT_FIELDS if f not in _TOLERANT + _RESTATING + _QUOTING)
+_EXACT = tuple(f for f in OUTPUT_FIELDS if f not in _TOLERANT + _RESTATING)
 
 
 def changed_records(
@@ -85,7 +78,6 @@ def _worth_writing(write_tolerance: float) -> pl.Expr:
 
     return pl.any_horizontal(
         *(_differs(field) for field in _EXACT),
-        _next_action_differs(),
         _beyond("potential", potential_tolerance),
         _beyond("wallet_share", pl.lit(write_tolerance)),
     )
@@ -93,34 +85,6 @@ def _worth_writing(write_tolerance: float) -> pl.Expr:
 
 def _differs(field: str) -> pl.Expr:
     return pl.col(field).ne_missing(pl.col(crm_column(field)))
-
-
-def _next_action_differs() -> pl.Expr:
-    """The next actions differ in more than their quoted unrealised potential."""
-    fresh = pl.col("next_action").str.replace_all(_QUOTED_GAP, "#")
-    stored = pl.col(crm_column("next_action")).str.replace_all(_QUOTED_GAP, "#")
-
-    return fresh.ne_missing(stored)
-
-
-def _quoted_gap_pattern() -> str:
-    """The unrealised-potential sentence of a next action, in any locale.
-
-    ``mkp_core.actions`` fills it with a compact amount ("95.8K", "95,8 тыс.")
-    and the currency code.
-    """
-    sentences = []
-    for locale in Locale:
-        words = phrases(locale)
-        before, after = words.unrealised.split("{}")
-        scales = (words.thousand, words.million, words.billion)
-        scale = "|".join(re.escape(word) for word in scales)
-        amount = rf"-?\d+(?:[.,]\d+)?(?:{scale})? [A-Z]{{3}}"
-        sentences.append(re.escape(before) + amount + re.escape(after))
-    return "|".join(sentences)
-
-
-_QUOTED_GAP = _quoted_gap_pattern()
 
 
 def _beyond(field: str, tolerance: pl.Expr) -> pl.Expr:

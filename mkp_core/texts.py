@@ -135,7 +135,7 @@ class Phrases:
 
     no_open_pipeline: str
     stale_win: str  # {} = date of the last win
-    unrealised: str  # {} = amount with currency
+    unrealised: str  # {GAP} = the large-gap share of potential, in %
     thousand: str
     million: str
     billion: str
@@ -161,7 +161,7 @@ _PHRASES: dict[Locale, Phrases] = {
     Locale.EN: Phrases(
         no_open_pipeline="No open pipeline: open an opportunity.",
         stale_win="No win in over {STALE} days (last on {}): re-engage.",
-        unrealised="Unrealised potential {}.",
+        unrealised="Over {GAP} % of the potential is unrealised: grow the share.",
         thousand="K",
         million="M",
         billion="B",
@@ -198,7 +198,7 @@ _PHRASES: dict[Locale, Phrases] = {
     Locale.RU: Phrases(
         no_open_pipeline="Нет открытых сделок: откройте сделку.",
         stale_win="Нет побед более {STALE} дн. (последняя {}): возобновите контакт.",
-        unrealised="Нереализованный потенциал {}.",
+        unrealised="Не реализовано более {GAP} % потенциала: наращивайте долю.",
         thousand=" тыс.",
         million=" млн",
         billion=" млрд",

@@ -60,11 +60,12 @@ def test_long_time_since_the_last_win_is_flagged_with_its_date() -> None:
     assert "No win" not in rows["R1"]["next_action"]
 
 
-def test_large_unrealised_potential_is_flagged_with_the_amount() -> None:
+def test_large_unrealised_potential_is_flagged_with_its_share_not_an_amount() -> None:
     r4 = scored()["R4"]
 
     assert r4["wallet_share"] < 0.5
-    assert "Unrealised potential" in r4["next_action"]
+    assert "Over 50 % of the potential is unrealised" in r4["next_action"]
+    assert "USD" not in r4["next_action"]
 
 
 def test_next_action_is_cut_to_the_crm_field_length() -> None:

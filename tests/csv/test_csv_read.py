@@ -120,7 +120,6 @@ def test_missing_required_column_names_the_file_and_the_column(
         make_connector().read_opportunities()
 
 
-
 def test_semicolon_export_is_named_with_the_delimiter_to_set(
     write_csv: WriteCsv, make_connector: MakeConnector
 ) -> None:
@@ -133,6 +132,7 @@ def test_semicolon_export_is_named_with_the_delimiter_to_set(
     assert "accounts.csv" in message
     assert "looks ';'-separated" in message
     assert "set delimiter = ';'" in message
+
 
 def test_missing_input_file_raises_naming_the_file(
     make_connector: MakeConnector,
