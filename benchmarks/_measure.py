@@ -1,9 +1,13 @@
 """Running one measured thing in a fresh process, and printing what it cost.
 
 A child is ``python -m <module> ...`` started from the repository root. Its
-peak resident memory and CPU time come from ``os.wait4`` (the rusage of that
-one child, so two children measured in a row never share a maximum); its
-own figures come from the last line it prints, a JSON object.
+CPU time comes from ``os.wait4`` (the rusage of that one child); its own
+figures come from the last line it prints, a JSON object, which carries its
+peak resident memory as ``vm_hwm_mib`` (its own ``VmHWM``). The kernel's
+``ru_maxrss`` is no measure of the child alone: a child starts from its
+parent's memory image, so a parent holding a generated org of 10M deals
+would lend the child its size. ``ru_maxrss`` is the fallback only for a
+child that reports no peak.
 """
 
 from __future__ import annotations
@@ -73,12 +77,13 @@ def run_child(
         raise BenchmarkError(
             f"{' '.join(command[1:])} exited with {process.returncode}"
         )
+    result = json.loads(lines[-1])
     return ChildRun(
-        result=json.loads(lines[-1]),
+        result=result,
         process_wall_s=wall_s,
         cpu_s=usage.ru_utime + usage.ru_stime,
         # Linux reports ru_maxrss in KiB.
-        peak_rss_mib=usage.ru_maxrss / 1024,
+        peak_rss_mib=float(result.get("vm_hwm_mib", usage.ru_maxrss / 1024)),
     )
 
 

@@ -38,6 +38,7 @@ from benchmarks._measure import (
     emit,
     machine,
     median_run,
+    peak_rss_mib,
     print_table,
     run_child,
 )
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     """Measure the three, or run one of them when called as a child."""
     args = _arguments(argv)
     if args.child:
-        print(json.dumps(_CHILDREN[args.child](args.data)))
+        figures = _CHILDREN[args.child](args.data)
+        print(json.dumps({**figures, "vm_hwm_mib": peak_rss_mib()}))
         return
     accounts, opportunities = _sizes(args)
     shape = OrgShape(accounts, opportunities, seed=args.seed)
