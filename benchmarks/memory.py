@@ -13,11 +13,9 @@ over page by page (blocks of 16 MiB of the file, Bulk result pages of
 before the next; the emulator is too slow to seed with ten million deals
 for a benchmark.
 
-The peak is the child's own high-water mark (``VmHWM``, read as it ends),
-not the ``ru_maxrss`` that ``wait4`` reports: Linux starts a child from
-its parent's memory image, and counts that image's peak in the child's
-``ru_maxrss``, so the parent's generating ten million deals (about 1.5 GiB)
-would pass for the run's own peak.
+The peak is the child's own high-water mark (``VmHWM``), which it reports
+as it ends and ``run_child`` takes (``benchmarks._measure``): the parent
+that generated ten million deals (about 1.5 GiB) does not count in it.
 
     python -m benchmarks.memory            # 20k accounts: 200k and 2M deals
     python -m benchmarks.memory --large    # 100k accounts: 1M and 10M deals
@@ -121,7 +119,7 @@ def _measure(shape: OrgShape) -> dict[str, Any]:
         "opportunity_frame_mib": round(frame_bytes / _MIB),
         "wall_s": round(float(run.result["wall_s"]), 2),
         "cpu_s": round(run.cpu_s, 2),
-        "peak_rss_mib": round(float(run.result["vm_hwm_mib"])),
+        "peak_rss_mib": round(run.peak_rss_mib),
         "status": run.result["status"],
         "accounts_scored": run.result["accounts_scored"],
     }
