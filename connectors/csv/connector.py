@@ -20,7 +20,6 @@ from connectors.base import (
     FieldProblem,
     ProgressCallback,
     WriteResult,
-    joined_pages,
 )
 from connectors.csv._currency import RecordAmounts, currency_code, record_rates
 from connectors.csv._output import OutputFile
@@ -39,7 +38,6 @@ from mkp_core import (
     ACCOUNT_SCHEMA,
     CRM_STATE_SCHEMA,
     LEAD_SCHEMA,
-    OPPORTUNITY_SCHEMA,
     RATE_SCHEMA,
     RecordKind,
     empty_frame,
@@ -119,9 +117,6 @@ class CsvConnector:
 
     def read_leads(self) -> Extract:
         return self._read_records(RecordKind.LEAD)
-
-    def read_opportunities(self) -> Extract:
-        return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
 
     def iter_opportunities(self) -> Iterator[Extract]:
         """The deals file in pages of a bounded size."""

@@ -29,7 +29,6 @@ from connectors.base import (
     ProgressCallback,
     WriteFailure,
     WriteResult,
-    joined_pages,
 )
 from connectors.errors import ConfigurationError
 from connectors.fields import OBJECT_NAMES
@@ -53,7 +52,7 @@ from connectors.salesforce._soql import (
 )
 from connectors.salesforce._write import WritePlan, Writer
 from connectors.salesforce.settings import SalesforceSettings
-from mkp_core import OPPORTUNITY_SCHEMA, RATE_SCHEMA, RecordKind, empty_frame
+from mkp_core import RATE_SCHEMA, RecordKind, empty_frame
 
 __all__ = ["SalesforceConnector"]
 
@@ -100,12 +99,9 @@ class SalesforceConnector:
         """Every unconverted lead with its MKP fields."""
         return self._read_scored(RecordKind.LEAD)
 
-    def read_opportunities(self) -> Extract:
-        """Every opportunity (of the filtered accounts), in its own currency."""
-        return joined_pages(self.iter_opportunities(), OPPORTUNITY_SCHEMA)
-
     def iter_opportunities(self) -> Iterator[Extract]:
-        """The opportunities page by page (REST or Bulk), as each arrives."""
+        """Every opportunity (of the filtered accounts), in its own currency,
+        page by page (REST or Bulk) as each arrives."""
         spec = opportunity_spec(
             multi_currency=self.multi_currency,
             account_filter=self.settings.account_filter,

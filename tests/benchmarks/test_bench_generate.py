@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,7 +146,7 @@ def test_salesforce_csvs_read_back_through_the_csv_connector(tmp_path: Path) -> 
     connector = CsvConnector.from_profile(write_salesforce_csvs(org, tmp_path))
 
     accounts = connector.read_accounts().frame
-    opportunities = connector.read_opportunities().frame
+    opportunities = read_opportunities(connector).frame
 
     assert accounts.get_column("account_id").equals(org.accounts["account_id"])
     assert opportunities.get_column("amount").equals(org.opportunities["amount"])

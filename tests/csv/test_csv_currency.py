@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from csv_samples import SF_OPPORTUNITY_HEADER, MakeConnector, WriteCsv
 
 from connectors import ConfigurationError, CsvConnector, CsvProfile
@@ -68,7 +69,7 @@ def test_explanation_states_the_converted_annual_revenue(
 
     scoring = score_portfolio(
         connector.read_accounts().frame,
-        connector.read_opportunities().frame,
+        read_opportunities(connector).frame,
         connector.read_currency_rates().frame,
         policy,
         now=dt.datetime(2024, 6, 30, tzinfo=dt.UTC),

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from connector_reads import read_opportunities
 from csv_samples import MakeConnector, WriteCsv
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,7 +175,7 @@ def test_malformed_opportunity_row_does_not_stop_the_other_deals(
         "006B,001A,200,true,true,2024-01-15,x",
     )
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame["opportunity_id"].to_list() == ["006A"]
     assert _malformed(extract.issues)[0][0] == "opportunities.csv row 3"

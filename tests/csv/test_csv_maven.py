@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 
 from connectors import CsvConnector
 from mkp_core import ACCOUNT_SCHEMA, OPPORTUNITY_SCHEMA
@@ -43,7 +44,7 @@ def accounts(maven: CsvConnector) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def opportunities(maven: CsvConnector) -> pl.DataFrame:
-    extract = maven.read_opportunities()
+    extract = read_opportunities(maven)
     assert extract.issues.is_empty()
     return extract.frame
 

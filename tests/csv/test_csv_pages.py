@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from csv_samples import SF_OPPORTUNITY_HEADER
 
 from connectors.csv import CsvConnector, CsvProfile
@@ -48,9 +49,9 @@ def _connector(directory: Path, page_bytes: int = PAGE_BYTES) -> CsvConnector:
 
 
 def test_deals_read_in_pages_are_the_deals_read_whole(deals_dir: Path) -> None:
-    whole = _connector(deals_dir, page_bytes=2**30).read_opportunities()
+    whole = read_opportunities(_connector(deals_dir, page_bytes=2**30))
 
-    paged = _connector(deals_dir).read_opportunities()
+    paged = read_opportunities(_connector(deals_dir))
 
     assert paged.frame.equals(whole.frame)
     assert paged.issues.sort(pl.all()).equals(whole.issues.sort(pl.all()))
@@ -68,7 +69,7 @@ def test_every_page_holds_about_the_bytes_asked_for(deals_dir: Path) -> None:
 def test_a_refused_row_after_the_first_pages_is_skipped_once_and_no_deal_twice(
     deals_dir: Path,
 ) -> None:
-    extract = _connector(deals_dir).read_opportunities()
+    extract = read_opportunities(_connector(deals_dir))
 
     malformed = extract.issues.filter(pl.col("reason") == "malformed_row")
     assert malformed.get_column("record_id").to_list() == [
@@ -93,8 +94,8 @@ def test_a_file_with_a_bom_and_crlf_line_ends_reads_the_same_in_pages(
     rows = b"".join(_deal(index).replace(b"\n", b"\r\n") for index in range(2000))
     (tmp_path / "opportunities.csv").write_bytes(header + rows)
 
-    whole = _connector(tmp_path, page_bytes=2**30).read_opportunities()
-    paged = _connector(tmp_path).read_opportunities()
+    whole = read_opportunities(_connector(tmp_path, page_bytes=2**30))
+    paged = read_opportunities(_connector(tmp_path))
 
     assert whole.frame.height == 2000
     assert paged.frame.equals(whole.frame)
@@ -110,7 +111,7 @@ def test_quoted_line_breaks_never_split_a_deal_between_pages(tmp_path: Path) -> 
     )
     (tmp_path / "opportunities.csv").write_text(f"{SF_OPPORTUNITY_HEADER}\n{rows}")
 
-    whole = _connector(tmp_path, page_bytes=2**30).read_opportunities()
+    whole = read_opportunities(_connector(tmp_path, page_bytes=2**30))
     pages = list(_connector(tmp_path).iter_opportunities())
 
     assert len(pages) > 5

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from csv_samples import (
     SF_ACCOUNT_HEADER,
     SF_OPPORTUNITY_HEADER,
@@ -27,7 +28,7 @@ def test_non_numeric_amount_becomes_null_with_an_issue(
 ) -> None:
     _opportunities(write_csv, "006A,001A,12k,Closed Won,true,true,2024-01-15,USD")
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame["amount"].to_list() == [None]
     issue = extract.issues.row(0, named=True)
@@ -43,7 +44,7 @@ def test_not_a_number_text_is_a_non_numeric_amount(
 ) -> None:
     _opportunities(write_csv, "006A,001A,NaN,Closed Won,true,true,2024-01-15,USD")
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame["amount"].to_list() == [None]
     assert extract.issues["reason"].to_list() == ["non_numeric_amount"]
@@ -54,7 +55,7 @@ def test_blank_amount_on_an_open_deal_is_not_an_issue(
 ) -> None:
     _opportunities(write_csv, "006A,001A,,Prospecting,false,false,2024-01-15,USD")
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame["amount"].to_list() == [None]
     assert extract.issues.is_empty()
@@ -69,7 +70,7 @@ def test_unparseable_date_becomes_null_with_an_issue(
         "006B,001A,100,Closed Won,true,true,2024-02-29,USD",
     )
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame["close_date"].to_list() == [None, dt.date(2024, 2, 29)]
     assert extract.issues.select("record_id", "field", "reason").row(0) == (
@@ -88,7 +89,7 @@ def test_bad_value_on_a_row_without_id_names_the_row(
         ",001A,100,Closed Won,maybe,true,2024-01-15,USD",
     )
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame.height == 2
     assert extract.issues.select("record_id", "reason").row(0) == (
@@ -117,7 +118,7 @@ def test_missing_required_column_names_the_file_and_the_column(
     write_csv("opportunities.csv", "Id,AccountId,StageName,IsWon,IsClosed,CloseDate")
 
     with pytest.raises(InputFileError, match=r"opportunities\.csv.*'Amount'"):
-        make_connector().read_opportunities()
+        read_opportunities(make_connector())
 
 
 def test_semicolon_export_is_named_with_the_delimiter_to_set(
@@ -142,7 +143,7 @@ def test_missing_input_file_raises_naming_the_file(
     )
 
     with pytest.raises(InputFileError, match=r"nowhere\.csv"):
-        connector.read_opportunities()
+        read_opportunities(connector)
 
 
 def test_input_path_that_is_a_directory_is_named_as_a_directory(
@@ -154,7 +155,7 @@ def test_input_path_that_is_a_directory_is_named_as_a_directory(
     )
 
     with pytest.raises(InputFileError, match=r"deals is a directory"):
-        connector.read_opportunities()
+        read_opportunities(connector)
 
 
 def _write_cp1251(path: Path, *lines: str) -> None:
@@ -212,7 +213,7 @@ def test_empty_opportunity_file_gives_an_empty_frame_and_one_issue(
 ) -> None:
     (tmp_path / "opportunities.csv").write_bytes(content)
 
-    extract = make_connector().read_opportunities()
+    extract = read_opportunities(make_connector())
 
     assert extract.frame.is_empty()
     assert extract.frame.schema == pl.Schema(OPPORTUNITY_SCHEMA)
@@ -277,7 +278,7 @@ def test_padded_headers_and_cells_are_trimmed(
 def test_every_read_conforms_to_its_schema(make_connector: MakeConnector) -> None:
     connector = make_connector()
 
-    extracts = [connector.read_accounts(), connector.read_opportunities()]
+    extracts = [connector.read_accounts(), read_opportunities(connector)]
 
     assert extracts[0].frame.schema == pl.Schema(ACCOUNT_SCHEMA)
     assert extracts[1].frame.schema == pl.Schema(OPPORTUNITY_SCHEMA)
@@ -285,7 +286,7 @@ def test_every_read_conforms_to_its_schema(make_connector: MakeConnector) -> Non
 
 
 def test_opportunity_values_are_typed(make_connector: MakeConnector) -> None:
-    row = make_connector().read_opportunities().frame.row(0, named=True)
+    row = read_opportunities(make_connector()).frame.row(0, named=True)
 
     assert row == {
         "opportunity_id": "006A",

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from csv_samples import SF_ACCOUNT_HEADER, MakeConnector, WriteCsv
 
 from connectors import InputFileError
@@ -69,7 +70,7 @@ def test_salesforce_export_without_won_flags_needs_a_stage_map(
     write_csv("opportunities.csv", "Id,AccountId,Amount,StageName,CloseDate")
 
     with pytest.raises(InputFileError, match="'IsWon'"):
-        make_connector().read_opportunities()
+        read_opportunities(make_connector())
 
 
 def test_stage_map_replaces_missing_won_flags(
@@ -84,7 +85,7 @@ def test_stage_map_replaces_missing_won_flags(
     )
     connector = make_connector(stages={"won": ["Closed Won"], "lost": ["Closed Lost"]})
 
-    frame = connector.read_opportunities().frame
+    frame = read_opportunities(connector).frame
 
     assert frame["is_won"].to_list() == [True, False, False]
     assert frame["is_closed"].to_list() == [True, True, False]
@@ -99,7 +100,7 @@ def test_single_currency_export_has_null_currency(
         "006A,001A,100,1,1,2024-01-15",
     )
 
-    frame = make_connector().read_opportunities().frame
+    frame = read_opportunities(make_connector()).frame
 
     assert frame["currency_code"].to_list() == [None]
     assert frame["is_won"].to_list() == [True]
@@ -224,7 +225,7 @@ def test_mapped_profile_applies_value_maps(make_connector: MakeConnector) -> Non
 def test_mapped_profile_reads_its_own_date_format_and_stages(
     make_connector: MakeConnector,
 ) -> None:
-    extract = make_connector(**MAPPED).read_opportunities()
+    extract = read_opportunities(make_connector(**MAPPED))
 
     frame = extract.frame
     assert frame["close_date"].to_list() == [
@@ -241,7 +242,7 @@ def test_mapped_profile_reads_its_own_date_format_and_stages(
 def test_mapped_profile_fills_the_default_currency(
     make_connector: MakeConnector,
 ) -> None:
-    frame = make_connector(**MAPPED).read_opportunities().frame
+    frame = read_opportunities(make_connector(**MAPPED)).frame
 
     assert frame["currency_code"].to_list() == ["EUR", "CHF", "EUR"]
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from sf_data import seed_accounts, settings_for
 from sf_updates import update_row, updates_frame
 
@@ -49,7 +50,7 @@ def test_a_million_yen_opportunity_converts_below_50000_euro_with_the_rates(
         [{"Name": "Big", "AccountId": account, "StageName": "Closed Won",
           "Amount": 1_000_000, "CloseDate": "2017-06-30", "CurrencyIsoCode": "JPY"}],
     )  # fmt: skip
-    opportunities = connector.read_opportunities().frame
+    opportunities = read_opportunities(connector).frame
     rates = connector.read_currency_rates().frame
     converted = opportunities.join(rates, on="currency_code").select(
         pl.col("amount") / pl.col("rate")

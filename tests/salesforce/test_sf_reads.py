@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import polars as pl
 import pytest
+from connector_reads import read_opportunities
 from sf_data import MakeConnector, seed_accounts, seed_opportunities
 
+from connectors import Extract, SalesforceConnector
 from connectors.errors import ConfigurationError, RetriableError
 from connectors.salesforce_emulator import Emulator
 from mkp_core import ACCOUNT_SCHEMA, LEAD_SCHEMA, OPPORTUNITY_SCHEMA, RATE_SCHEMA
+
+# Each whole read of an object, by name.
+READS: dict[str, Callable[[SalesforceConnector], Extract]] = {
+    "read_accounts": SalesforceConnector.read_accounts,
+    "read_opportunities": read_opportunities,
+    "read_leads": SalesforceConnector.read_leads,
+}
 
 
 def test_rest_and_bulk_reads_give_equal_frames(
@@ -20,8 +30,8 @@ def test_rest_and_bulk_reads_give_equal_frames(
     by_rest = make_connector(bulk_read_threshold=1_000_000)
     by_bulk = make_connector(bulk_read_threshold=0)
 
-    for read in ("read_accounts", "read_opportunities"):
-        rest, bulk = getattr(by_rest, read)(), getattr(by_bulk, read)()
+    for read in (READS["read_accounts"], READS["read_opportunities"]):
+        rest, bulk = read(by_rest), read(by_bulk)
         assert rest.frame.sort(rest.frame.columns[0]).equals(
             bulk.frame.sort(bulk.frame.columns[0])
         )
@@ -35,7 +45,7 @@ def test_frames_have_exactly_the_shared_schemas(
     seed_opportunities(sf_org, seed_accounts(sf_org, 3))
     connector = make_connector()
     assert connector.read_accounts().frame.schema == pl.Schema(ACCOUNT_SCHEMA)
-    assert connector.read_opportunities().frame.schema == pl.Schema(OPPORTUNITY_SCHEMA)
+    assert read_opportunities(connector).frame.schema == pl.Schema(OPPORTUNITY_SCHEMA)
     assert connector.read_leads().frame.schema == pl.Schema(LEAD_SCHEMA)
     assert connector.read_currency_rates().frame.schema == pl.Schema(RATE_SCHEMA)
 
@@ -68,7 +78,7 @@ def test_a_run_asks_for_record_counts_once_whatever_it_reads(
     connector = make_connector(multi_currency=False)
 
     for read in reads:
-        getattr(connector, read)()
+        READS[read](connector)
 
     calls = sf_org.stats()["calls"]
     assert calls["record_count"] == 1
@@ -84,7 +94,7 @@ def test_each_object_takes_rest_or_bulk_by_its_own_count(
 
     accounts = connector.read_accounts().frame
     bulk_jobs_after_accounts = sf_org.stats()["calls"].get("bulk_query_create", 0)
-    opportunities = connector.read_opportunities().frame
+    opportunities = read_opportunities(connector).frame
 
     assert (accounts.height, opportunities.height) == (30, 61)
     assert bulk_jobs_after_accounts == 0
@@ -99,7 +109,7 @@ def test_a_threshold_of_zero_reads_by_bulk_without_asking_for_counts(
     connector = make_connector(bulk_read_threshold=0)
 
     connector.read_accounts()
-    connector.read_opportunities()
+    read_opportunities(connector)
 
     calls = sf_org.stats()["calls"]
     assert calls["bulk_query_create"] == 2
@@ -205,7 +215,7 @@ def test_the_account_filter_limits_accounts_and_their_opportunities(
         account_filter="Industry = 'Retail' OR Industry = 'Banking'"
     )
     accounts = connector.read_accounts().frame
-    opportunities = connector.read_opportunities().frame
+    opportunities = read_opportunities(connector).frame
     assert accounts.height == 20
     assert set(accounts["industry"]) == {"Retail", "Banking"}
     assert set(opportunities["account_id"]) == set(accounts["account_id"])
@@ -216,7 +226,7 @@ def test_a_single_currency_org_has_no_currency_column_and_no_rates(
 ) -> None:
     seed_opportunities(sf_org, seed_accounts(sf_org, 2))
     connector = make_connector()
-    assert connector.read_opportunities().frame["currency_code"].null_count() == 5
+    assert read_opportunities(connector).frame["currency_code"].null_count() == 5
     assert connector.read_currency_rates().frame.is_empty()
     assert connector.multi_currency is False
 
@@ -225,7 +235,7 @@ def test_null_amounts_and_orphans_are_kept_as_null_not_dropped(
     sf_org: Emulator, make_connector: MakeConnector
 ) -> None:
     seed_opportunities(sf_org, seed_accounts(sf_org, 3))
-    frame = make_connector().read_opportunities().frame
+    frame = read_opportunities(make_connector()).frame
     assert frame.height == 7
     assert frame["amount"].null_count() == 3
     assert frame["account_id"].null_count() == 1
@@ -290,7 +300,7 @@ def test_opportunities_come_page_by_page_as_the_org_sends_them(
 
     pages = list(connector.iter_opportunities())
 
-    whole = make_connector().read_opportunities().frame
+    whole = read_opportunities(make_connector()).frame
     assert len(pages) > 1
     assert all(page.frame.schema == pl.Schema(OPPORTUNITY_SCHEMA) for page in pages)
     paged = pl.concat([page.frame for page in pages])
