@@ -1,9 +1,9 @@
 """The one pipeline: pull → score → diff → write → report.
 
 The CLI, the Celery tasks and the tests all call ``run_pipeline``; nothing
-re-implements a step. A run is safe to repeat: only values that really changed
-are written, so a run killed half-way and started again writes just what the
-first attempt did not.
+re-implements a step. A run is safe to repeat: only records that changed
+(beyond the policy's write tolerance) are written, so a run killed half-way
+and started again writes just what the first attempt did not.
 """
 
 from __future__ import annotations
