@@ -1,4 +1,5 @@
-"""Reading a whole sObject into a typed frame, by REST or by Bulk API 2.0.
+"""Reading an sObject into typed frames, whole or page by page, by REST or by
+Bulk API 2.0.
 
 The object's record count decides the path: below ``bulk_read_threshold``
 records the REST query API pages through ``nextRecordsUrl`` (pages may be
