@@ -14,9 +14,9 @@ import polars as pl
 from mkp_core._keys import ACCOUNT_KEY
 from mkp_core.policy import Policy
 
-__all__ = ["REVENUE_COLUMNS", "deal_facts", "merge_facts", "with_facts", "with_revenue"]
+__all__ = ["REVENUE_COLUMNS", "deal_facts", "merge_facts", "with_facts"]
 
-# What with_revenue adds to each account.
+# What with_facts adds to each account.
 REVENUE_COLUMNS: tuple[str, ...] = (
     "window_revenue",
     "last_win_date",
@@ -28,24 +28,14 @@ REVENUE_COLUMNS: tuple[str, ...] = (
 _WON_CENTS = "_won_cents"
 
 
-def with_revenue(
-    accounts: pl.DataFrame, opportunities: pl.DataFrame, policy: Policy
-) -> pl.DataFrame:
-    """Accounts with window revenue, last win, open pipeline and ever-won flag.
-
-    Both frames must come from ``clean_inputs``: every deal has a known
-    account and, when won, an amount_corporate and a close date, and both
-    carry the account key the deals are grouped and matched by. Accounts
-    without opportunities get zero revenue and no pipeline.
-    """
-    return with_facts(accounts, deal_facts(opportunities, policy))
-
-
 def deal_facts(opportunities: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """One row per account key among these clean deals: its revenue facts.
 
-    Facts of several batches of deals combine with ``merge_facts`` into the
-    facts of all of them: each is a sum, a maximum or an "any".
+    The deals must have passed the opportunity checks (``mkp_core.inputs``):
+    each has a known account and its key and, when won, an amount_corporate
+    and a close date. Facts of several batches of deals combine with
+    ``merge_facts`` into the facts of all of them: each is a sum, a maximum
+    or an "any".
     """
     as_of = policy.as_of_date
     window_start = as_of - dt.timedelta(days=policy.window_days)

@@ -9,7 +9,7 @@ import pytest
 from core_builders import AS_OF, accounts, open_deal, opportunities, policy, rates, won
 
 from mkp_core import clean_inputs
-from mkp_core.revenue import with_revenue
+from mkp_core.revenue import deal_facts, with_facts
 
 
 def revenue_of(*deals: dict[str, Any], **kw: Any) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def revenue_of(*deals: dict[str, Any], **kw: Any) -> dict[str, Any]:
         rates({"currency_code": "EUR", "rate": 0.5}),
         chosen,
     )
-    rows = with_revenue(clean.accounts, clean.opportunities, chosen)
+    rows = with_facts(clean.accounts, deal_facts(clean.opportunities, chosen))
     return {row["account_id"]: row for row in rows.iter_rows(named=True)}
 
 
