@@ -110,9 +110,10 @@ def _served_org(settings: Settings, org: str | None) -> str:
         print_error(err_console, exc.message)
         raise typer.Exit(2) from None
     if chosen not in served:
-        err_console.print(
-            f"[bold red]error:[/] this deployment serves {', '.join(served)}, "
-            f"not {chosen}: pass --org with one of them"
+        print_error(
+            err_console,
+            f"this deployment serves {', '.join(served)}, "
+            f"not {chosen}: pass --org with one of them",
         )
         raise typer.Exit(2)
     return chosen
