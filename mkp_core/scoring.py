@@ -173,8 +173,4 @@ def _output(scored: pl.DataFrame, top_n: int | None) -> pl.DataFrame:
         )
         scored = scored.filter(~is_account | pl.col("record_id").is_in(top.implode()))
 
-    return (
-        scored.select(list(SCORE_SCHEMA))
-        .cast(pl.Schema(SCORE_SCHEMA))
-        .sort("kind", "record_id")
-    )
+    return conform(scored, SCORE_SCHEMA).sort("kind", "record_id")
