@@ -69,21 +69,26 @@ class SeenKeys:
     Held as sorted runs of distinct hashes, each run at least twice as long
     as the next (the runs of a binary counter): a batch is looked up by
     binary search in a few runs, and each hash is merged into a longer run
-    only a logarithmic number of times.
+    only a logarithmic number of times. A batch's hashes are sorted into a
+    run only when the next batch comes, so deals given as one frame are
+    never sorted at all.
     """
 
     def __init__(self) -> None:
         self._runs: list[pl.Series] = []
+        self._unsorted: pl.Series | None = None
 
     def repeated(self, frame: pl.DataFrame, column: str) -> pl.Series:
         """True on every row whose id appeared on an earlier row, of this
         frame or of any frame passed before; then remember the frame's ids."""
-        flags = frame.select(
-            repeated(frame, column).alias("within"), _hashed(column).alias("hash")
-        )
-        within, hashes = flags.get_column("within"), flags.get_column("hash")
+        hashes = frame.select(_hashed(column)).to_series()
+        within = _repeated_within(frame, column, hashes)
+        self._sort_unsorted()
+        if not self._runs:
+            self._unsorted = hashes
+            return within
         earlier = self._contains(hashes)
-        self._remember(hashes.filter(~earlier).drop_nulls().unique())
+        self._unsorted = hashes.filter(~earlier)
 
         return within | earlier
 
@@ -96,9 +101,13 @@ class SeenKeys:
         for run in self._runs:
             at = run.search_sorted(probes).clip(0, run.len() - 1)
             found = found | (run.gather(at) == probes)
-        return found.gather(order.arg_sort()) & hashes.is_not_null()
+        in_row_order = pl.repeat(False, hashes.len(), eager=True).scatter(order, found)
+        return in_row_order & hashes.is_not_null()
 
-    def _remember(self, new: pl.Series) -> None:
+    def _sort_unsorted(self) -> None:
+        if self._unsorted is None:
+            return
+        new, self._unsorted = self._unsorted.drop_nulls().unique(), None
         if new.len() == 0:
             return
         self._runs.append(new.sort())
@@ -106,6 +115,13 @@ class SeenKeys:
             last = self._runs.pop().to_frame("hash")
             merged = self._runs[-1].to_frame("hash").merge_sorted(last, key="hash")
             self._runs[-1] = merged.to_series()
+
+
+def _repeated_within(frame: pl.DataFrame, column: str, hashes: pl.Series) -> pl.Series:
+    """``repeated`` for one frame whose ids are already hashed."""
+    if hashes.n_unique() == hashes.len():
+        return pl.repeat(False, hashes.len(), eager=True)
+    return ~frame.get_column(column).is_first_distinct()
 
 
 def _hashed(column: str) -> pl.Expr:

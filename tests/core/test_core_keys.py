@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mkp_core._keys import ACCOUNT_KEY, account_key, has_repeats, repeated
+from mkp_core._keys import (
+    ACCOUNT_KEY,
+    SeenKeys,
+    account_key,
+    has_repeats,
+    repeated,
+)
 
 ids = st.lists(st.text(min_size=1, max_size=6) | st.none(), max_size=40)
 
@@ -61,3 +69,26 @@ def test_distinct_accounts_are_keyed_by_a_hash_that_deals_share() -> None:
     assert deal_keys[0] == account_keys[1]
     assert deal_keys[1] not in account_keys.to_list()
     assert deal_keys[2] is None
+
+
+@given(
+    # Blank ids never reach this check: they are reported as missing first.
+    st.lists(st.sampled_from("abcdefgh"), max_size=40),
+    st.lists(st.integers(min_value=1, max_value=40), max_size=6),
+)
+def test_repeats_over_batches_are_flagged_as_in_one_frame(
+    values: list, cuts: list[int]
+) -> None:
+    frame = pl.DataFrame({"id": values}, schema={"id": pl.String})
+    edges = sorted({0, len(values), *(c for c in cuts if c < len(values))})
+    seen = SeenKeys()
+
+    flags = [
+        seen.repeated(frame.slice(start, end - start), "id")
+        for start, end in itertools.pairwise(edges)
+    ]
+
+    whole = frame.with_columns(repeated(frame, "id").alias("flag"))["flag"]
+    assert pl.concat([pl.Series([], dtype=pl.Boolean), *flags]).to_list() == (
+        whole.to_list()
+    )
