@@ -35,7 +35,7 @@ import polars as pl
 
 from benchmarks._measure import emit, machine, print_table
 from benchmarks._org_runs import RUN_NAMES, OrgRun, three_runs
-from benchmarks.generate import OrgShape
+from benchmarks.generate import chosen_shape, org_parser
 from connectors import SalesforceSettings
 
 __all__ = ["main", "minimum_calls", "naive_calls"]
@@ -81,10 +81,7 @@ def naive_calls(reads: dict[str, int], writes: dict[str, int]) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Run the three runs and print calls against the minimum and naive."""
     args = _arguments(argv)
-    accounts, opportunities = LARGE_SIZES if args.large else QUICK_SIZES
-    shape = OrgShape(
-        args.accounts or accounts, args.opportunities or opportunities, seed=args.seed
-    )
+    shape = chosen_shape(args, QUICK_SIZES, LARGE_SIZES)
     print(
         f"API calls: {shape.accounts:,} accounts, {shape.opportunities:,} "
         f"opportunities, {shape.lead_count:,} leads (seed {shape.seed})"
@@ -108,13 +105,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="API calls against the minimum")
-    parser.add_argument("--accounts", type=int)
-    parser.add_argument("--opportunities", type=int)
-    parser.add_argument(
-        "--large", action="store_true", help="100k accounts, 1M opportunities"
+    parser = org_parser(
+        "API calls against the minimum", large="100k accounts, 1M opportunities"
     )
-    parser.add_argument("--seed", type=int, default=OrgShape.seed)
     return parser.parse_args(argv)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks._measure import emit, machine, print_table
 from benchmarks._org_runs import OrgRun, three_runs
-from benchmarks.generate import OrgShape
+from benchmarks.generate import chosen_shape, org_parser
 
 __all__ = ["main"]
 
@@ -40,10 +40,7 @@ PHASES = ("read", "score", "write")
 def main(argv: list[str] | None = None) -> None:
     """Run the three runs and print where their time and memory go."""
     args = _arguments(argv)
-    accounts, opportunities = LARGE_SIZES if args.large else QUICK_SIZES
-    shape = OrgShape(
-        args.accounts or accounts, args.opportunities or opportunities, seed=args.seed
-    )
+    shape = chosen_shape(args, QUICK_SIZES, LARGE_SIZES)
     tolerance = args.write_tolerance
     print(
         f"End to end: {shape.accounts:,} accounts, {shape.opportunities:,} "
@@ -68,13 +65,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Pipeline time and memory")
-    parser.add_argument("--accounts", type=int)
-    parser.add_argument("--opportunities", type=int)
-    parser.add_argument(
-        "--large", action="store_true", help="100k accounts, 1M opportunities"
+    parser = org_parser(
+        "Pipeline time and memory", large="100k accounts, 1M opportunities"
     )
-    parser.add_argument("--seed", type=int, default=OrgShape.seed)
     parser.add_argument(
         "--write-tolerance",
         type=float,

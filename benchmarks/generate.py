@@ -51,8 +51,10 @@ __all__ = [
     "WINDOW_DAYS",
     "OrgShape",
     "SyntheticOrg",
+    "chosen_shape",
     "generate_org",
     "new_won_deals",
+    "org_parser",
     "rate_frame",
 ]
 
@@ -139,6 +141,28 @@ class OrgShape:
     @property
     def lead_count(self) -> int:
         return self.accounts // 10 if self.leads is None else self.leads
+
+
+def org_parser(description: str, *, large: str) -> argparse.ArgumentParser:
+    """A benchmark's command line with the org's size options; ``large``
+    says what ``--large`` measures."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--accounts", type=int)
+    parser.add_argument("--opportunities", type=int)
+    parser.add_argument("--large", action="store_true", help=large)
+    parser.add_argument("--seed", type=int, default=OrgShape.seed)
+    return parser
+
+
+def chosen_shape(
+    args: argparse.Namespace, quick: tuple[int, int], large: tuple[int, int]
+) -> OrgShape:
+    """The org the size options of ``org_parser`` ask for: the quick or the
+    large (accounts, opportunities), each overridden when given."""
+    accounts, opportunities = large if args.large else quick
+    return OrgShape(
+        args.accounts or accounts, args.opportunities or opportunities, seed=args.seed
+    )
 
 
 @dataclasses.dataclass(frozen=True)

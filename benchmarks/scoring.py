@@ -42,7 +42,13 @@ from benchmarks._measure import (
     print_table,
     run_child,
 )
-from benchmarks.generate import OrgShape, SyntheticOrg, generate_org
+from benchmarks.generate import (
+    OrgShape,
+    SyntheticOrg,
+    chosen_shape,
+    generate_org,
+    org_parser,
+)
 from mkp_core import Scoring, score_portfolio
 
 __all__ = ["main"]
@@ -65,11 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         figures = _CHILDREN[args.child](args.data)
         print(json.dumps({**figures, "vm_hwm_mib": peak_rss_mib()}))
         return
-    accounts, opportunities = _sizes(args)
-    shape = OrgShape(accounts, opportunities, seed=args.seed)
+    shape = chosen_shape(args, QUICK_SIZES, LARGE_SIZES)
     print(
-        f"Scoring {accounts:,} accounts and {opportunities:,} opportunities "
-        f"(seed {args.seed}); {args.repeat} fresh process(es) each, median shown"
+        f"Scoring {shape.accounts:,} accounts and {shape.opportunities:,} "
+        f"opportunities (seed {args.seed}); {args.repeat} fresh process(es) "
+        "each, median shown"
     )
 
     with tempfile.TemporaryDirectory(prefix="mkp-bench-scoring-") as tmp:
@@ -89,25 +95,15 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="mkp_core scoring beside a Polars floor and DuckDB"
-    )
-    parser.add_argument("--accounts", type=int)
-    parser.add_argument("--opportunities", type=int)
-    parser.add_argument(
-        "--large", action="store_true", help="1M accounts, 10M opportunities"
+    parser = org_parser(
+        "mkp_core scoring beside a Polars floor and DuckDB",
+        large="1M accounts, 10M opportunities",
     )
     parser.add_argument("--repeat", type=int, default=3, help="processes per kind")
-    parser.add_argument("--seed", type=int, default=OrgShape.seed)
     parser.add_argument("--profile", action="store_true", help="cProfile ours")
     parser.add_argument("--child", choices=[*KINDS, "profile"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def _sizes(args: argparse.Namespace) -> tuple[int, int]:
-    accounts, opportunities = LARGE_SIZES if args.large else QUICK_SIZES
-    return args.accounts or accounts, args.opportunities or opportunities
 
 
 def _measure(kind: str, data: Path, repeat: int) -> list[ChildRun]:

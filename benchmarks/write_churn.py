@@ -23,7 +23,13 @@ import polars as pl
 
 from benchmarks._measure import emit, machine, print_table
 from benchmarks._org_runs import CHANGE_SHARE
-from benchmarks.generate import OrgShape, SyntheticOrg, generate_org, new_won_deals
+from benchmarks.generate import (
+    SyntheticOrg,
+    chosen_shape,
+    generate_org,
+    new_won_deals,
+    org_parser,
+)
 from mkp_core import (
     OUTPUT_FIELDS,
     PotentialMethod,
@@ -44,10 +50,7 @@ DRIFT_QUANTILES = (0.5, 0.9, 0.99, 0.999)
 def main(argv: list[str] | None = None) -> None:
     """Score the org before and after the change and count the writes."""
     args = _arguments(argv)
-    accounts, opportunities = LARGE_SIZES if args.large else QUICK_SIZES
-    shape = OrgShape(
-        args.accounts or accounts, args.opportunities or opportunities, seed=args.seed
-    )
+    shape = chosen_shape(args, QUICK_SIZES, LARGE_SIZES)
     print(
         f"Write churn: {shape.accounts:,} accounts, {shape.opportunities:,} "
         f"opportunities, {shape.lead_count:,} leads (seed {shape.seed})"
@@ -81,13 +84,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Records written per tolerance")
-    parser.add_argument("--accounts", type=int)
-    parser.add_argument("--opportunities", type=int)
-    parser.add_argument(
-        "--large", action="store_true", help="100k accounts, 1M opportunities"
+    parser = org_parser(
+        "Records written per tolerance", large="100k accounts, 1M opportunities"
     )
-    parser.add_argument("--seed", type=int, default=OrgShape.seed)
     return parser.parse_args(argv)
 
 
