@@ -126,7 +126,7 @@ def _follow(settings: Settings, org: str, result: Any, *, wait: bool) -> None:
             return
         with _state(settings) as client:
             history = RunHistory(client, org, size=settings.history_size)
-            entry = wait_for_run(result, history, console)
+            entry = wait_for_run(result, history, console, settings.task_queue)
     except KeyboardInterrupt:
         err_console.print(
             f"Stopped waiting; the backfill goes on (task {result.id}). "

@@ -21,6 +21,8 @@ from worker.history import RunHistory
 __all__ = ["wait_for_run"]
 
 _POLL_S = 0.25
+# After this long with no worker on the task, say where it waits, once.
+_NO_WORKER_HINT_S = 10.0
 _LABELS = {
     "PENDING": "waiting for a worker",
     "RECEIVED": "received by a worker",
@@ -30,9 +32,12 @@ _LABELS = {
 
 
 def wait_for_run(
-    result: Any, history: RunHistory, console: Console
+    result: Any, history: RunHistory, console: Console, queue: str
 ) -> dict[str, Any] | None:
-    """Draw the task's progress until it ends; return its history entry."""
+    """Draw the task's progress until it ends; return its history entry.
+
+    ``queue`` is where the task waits, named when no worker takes it soon.
+    """
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -43,8 +48,13 @@ def wait_for_run(
     ) as progress:
         bar = progress.add_task(_LABELS["PENDING"], total=None)
         phase = ""
+        hint_at = time.monotonic() + _NO_WORKER_HINT_S
         while not result.ready():
-            phase = _show_state(progress, bar, result.state, result.info, phase)
+            state = result.state
+            phase = _show_state(progress, bar, state, result.info, phase)
+            if state == "PENDING" and time.monotonic() >= hint_at:
+                progress.console.print(_no_worker_hint(queue))
+                hint_at = float("inf")
             time.sleep(_POLL_S)
         progress.update(bar, description=result.state.lower(), completed=1, total=1)
 
@@ -68,6 +78,14 @@ def _show_state(progress: Progress, bar: Any, state: str, info: Any, phase: str)
         bar, description=phase, completed=int(info.get("done") or 0), total=total
     )
     return phase
+
+
+def _no_worker_hint(queue: str) -> str:
+    return (
+        f"No worker has taken the task from queue {queue} yet: is a worker "
+        f"running with the same MKP_ORG (or MKP_QUEUE={queue}) and broker? "
+        "Start one with `mkp worker`; Ctrl-C stops waiting, not the task."
+    )
 
 
 def _entry_of(result: Any, history: RunHistory) -> dict[str, Any] | None:

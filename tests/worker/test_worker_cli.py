@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import socket
+import time
 
 import pytest
 from redis import Redis
@@ -50,6 +51,22 @@ def test_backfill_wait_exits_non_zero_when_the_run_fails(
 
     assert done.exit_code == 1
     assert re.search(r"Run \S+: failed", done.stdout)
+
+
+def test_backfill_wait_names_the_queue_when_no_worker_takes_the_task(
+    redis_db: Redis,
+) -> None:
+    env = worker_env(None, MKP_ORG="served-by-no-worker")
+
+    waiting = start_cli(env, "backfill", "--wait")
+    time.sleep(13)  # the hint comes after 10 s without a worker
+    waiting.send_signal(signal.SIGINT)
+    stdout, _ = waiting.communicate(timeout=30)
+
+    assert "No worker has taken the task from queue mkp.served-by-no-worker" in (
+        " ".join(stdout.split())
+    )
+    assert waiting.returncode == 130
 
 
 def test_a_backfill_as_of_outside_the_supported_calendar_is_refused_before_queueing(
