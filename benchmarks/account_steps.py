@@ -25,7 +25,7 @@ import polars as pl
 
 from benchmarks._measure import emit, machine, print_table
 from benchmarks.generate import OrgShape, SyntheticOrg, generate_org
-from mkp_core import CRM_STATE_SCHEMA, Policy, RecordKind
+from mkp_core import Policy, RecordKind
 from mkp_core.actions import add_actions
 from mkp_core.calibration import calibrate_scores
 from mkp_core.potential import estimate_potential, fit_size_model
@@ -34,6 +34,7 @@ from mkp_core.progress import (
     assign_progress,
     potential_cutoffs,
 )
+from mkp_core.scoring import RECORD_COLUMNS
 from mkp_core.segment import assign_segment
 
 __all__ = ["main"]
@@ -96,21 +97,7 @@ def _facts(org: SyntheticOrg) -> pl.DataFrame:
             pl.col("open_pipeline").fill_null(False),
             pl.col("ever_won").fill_null(False),
         )
-        .select(
-            "record_id",
-            "kind",
-            "name",
-            "owner",
-            "industry",
-            "employees",
-            "annual_revenue",
-            "potential_override",
-            "window_revenue",
-            "last_win_date",
-            "open_pipeline",
-            "ever_won",
-            *CRM_STATE_SCHEMA,
-        )
+        .select(RECORD_COLUMNS)
     )
 
 

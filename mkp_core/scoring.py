@@ -34,11 +34,12 @@ from mkp_core.potential import SizeModel, estimate_potential, fit_size_model
 from mkp_core.progress import assign_potential_level, assign_progress, potential_cutoffs
 from mkp_core.segment import assign_segment, run_timestamp
 
-__all__ = ["Scoring", "score_digest", "score_portfolio"]
+__all__ = ["RECORD_COLUMNS", "Scoring", "score_digest", "score_portfolio"]
 
 logger = logging.getLogger(__name__)
 
-_RECORD_COLUMNS = (
+# The columns of the frame of records the account-side steps score.
+RECORD_COLUMNS = (
     "record_id",
     "kind",
     "name",
@@ -144,7 +145,7 @@ def _records(accounts: pl.DataFrame, leads: pl.DataFrame | None) -> pl.DataFrame
         accounts.with_columns(
             pl.col("account_id").alias("record_id"),
             pl.lit(RecordKind.ACCOUNT.value).alias("kind"),
-        ).select(_RECORD_COLUMNS)
+        ).select(RECORD_COLUMNS)
     ]
     if leads is not None:
         frames.append(
@@ -156,7 +157,7 @@ def _records(accounts: pl.DataFrame, leads: pl.DataFrame | None) -> pl.DataFrame
                 pl.lit(None, pl.Date).alias("last_win_date"),
                 pl.lit(False).alias("open_pipeline"),
                 pl.lit(False).alias("ever_won"),
-            ).select(_RECORD_COLUMNS)
+            ).select(RECORD_COLUMNS)
         )
     return pl.concat(frames)
 
